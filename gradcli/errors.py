@@ -1,0 +1,148 @@
+"""gradcli's own exceptions, the exit codes they map to, and caret drawing.
+
+Every error a user can cause is a `GradcliError`. The command line turns it into one paragraph on
+stderr and an exit code in exactly one place (`cli.main`); the library only raises.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    CHECK_DISAGREES = 1
+    BAD_INPUT = 2
+    INTERNAL_ERROR = 3
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range of *character* offsets [start, end) into a source text."""
+
+    start: int
+    end: int
+
+    def cover(self, other: Span) -> Span:
+        return Span(min(self.start, other.start), max(self.end, other.end))
+
+
+def caret_lines(source: str, span: Span) -> str:
+    """The source line holding `span.start`, and a caret line under the span (columns in characters)."""
+    start = max(0, min(span.start, len(source)))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    if line_end == -1:
+        line_end = len(source)
+    line = source[line_start:line_end]
+    column = start - line_start
+    width = max(1, min(span.end, line_end) - start)
+    return f"  {line}\n  {' ' * column}{'^' * width}"
+
+
+def line_and_column(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a character offset."""
+    line = source.count("\n", 0, offset) + 1
+    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+class GradcliError(Exception):
+    """Base of every error a user can cause; `exit_code` says how the command line exits."""
+
+    exit_code = ExitCode.BAD_INPUT
+    kind = "error"
+
+    def __init__(self, message: str, *, span: Span | None = None, source: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+
+    def with_source(self, source: str) -> GradcliError:
+        """Attach the text the span points into (the parser knows it; deeper layers may not)."""
+        if self.source is None:
+            self.source = source
+        return self
+
+    def render(self) -> str:
+        """The message a person reads: one paragraph, with the source line and a caret when known."""
+        if self.span is None or self.source is None:
+            return f"{self.kind}: {self.message}"
+        line, column = line_and_column(self.source, self.span.start)
+        where = f" (line {line}, column {column})" if "\n" in self.source else f" (column {column})"
+        return f"{self.kind}{where}: {self.message}\n{caret_lines(self.source, self.span)}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class ParseError(GradcliError):
+    """The text is not a program (or declared value) of the gradcli language."""
+
+    kind = "syntax error"
+
+
+class UnknownNameError(GradcliError):
+    """A name that is neither declared, assigned, a function, nor a constant."""
+
+    kind = "unknown name"
+
+
+class ArgumentError(GradcliError, TypeError):
+    """A function called with arguments that do not fit its signature."""
+
+    kind = "bad arguments"
+
+
+class ShapeError(GradcliError, ValueError):
+    """Shapes that an operation cannot combine; the message names the operation and both shapes."""
+
+    kind = "shape mismatch"
+
+
+class ValueInputError(GradcliError, ValueError):
+    """A declared value that is not a number, a rectangular list, or a known constructor."""
+
+    kind = "bad value"
+
+
+class FileInputError(GradcliError):
+    """A `@file` that is missing, not a regular file, too large, or not in a readable format."""
+
+    kind = "bad file"
+
+
+class LimitError(GradcliError):
+    """Input that would make us allocate or compute more than the limits allow."""
+
+    kind = "limit exceeded"
+
+
+class DeclarationError(GradcliError):
+    """A declared name that is declared twice, shadows a function, or is not a valid name."""
+
+    kind = "bad declaration"
+
+
+class UsageError(GradcliError):
+    """Command-line options that do not fit together."""
+
+    kind = "usage"
+
+
+class GradientError(GradcliError):
+    """A gradient that cannot be computed as asked (e.g. a source that is not in the program)."""
+
+    kind = "gradient error"
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """' (did you mean 'sin'?)' for the closest candidate, or '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"

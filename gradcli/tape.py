@@ -1,0 +1,260 @@
+"""`GradientTape`: what gets recorded, and the backward walk over the record.
+
+TensorFlow's semantics: a tape records the primitives run while it is open that depend on a
+watched value; reading a trainable variable watches it (unless `watch_accessed_variables=False`);
+constants are watched only when asked. `gradient` walks the record once, in reverse, iteratively.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import nest
+from .errors import ArgumentError, GradientError
+from .ops import REGISTRY, reshape, stack, unbroadcast, zeros_like
+from .tensor import STATE, Tensor, Variable, to_numpy
+
+_READ = REGISTRY["identity"]  # a variable read is recorded as identity(variable) -> tensor
+
+_USED_MESSAGE = (
+    "a non-persistent GradientTape can compute gradients only once; create it with "
+    "gc.GradientTape(persistent=True) to call gradient() or jacobian() several times"
+)
+
+
+class GradientTape:
+    """Records operations on watched values so that `gradient` can run the chain rule backwards."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._auto_watch = watch_accessed_variables
+        self.reset()
+
+    # ------------------------------------------------------------ recording
+
+    def __enter__(self) -> GradientTape:
+        STATE.recording.append(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self in STATE.recording:
+            STATE.recording.remove(self)
+
+    def _record(self, op, inputs, out: Tensor, kwargs: dict) -> None:
+        live = self._live
+        for x in inputs:
+            if id(x) in live:
+                if out._value.dtype.kind == "f":  # integer results carry no gradient
+                    self._entries.append((op, inputs, out, kwargs))
+                    live.add(id(out))
+                return
+
+    def _on_read(self, variable: Variable, value: Tensor) -> None:
+        if id(variable) not in self._watched and self._auto_watch and variable.trainable:
+            self._watch_variable(variable, quiet=True)
+        if id(variable) in self._watched:
+            self._entries.append((_READ, (variable,), value, {}))
+            self._live.add(id(value))
+
+    def watch(self, tensor: Any) -> None:
+        """Watch tensors or variables (any nested list/tuple/dict of them)."""
+        for item in nest.flatten(tensor):
+            if isinstance(item, Variable):
+                self._watch_variable(item)
+            elif isinstance(item, Tensor):
+                if _is_float(item):
+                    self._live.add(id(item))
+                    self._kept.append(item)  # alive, so its id stays its own
+                else:
+                    _warn_integer("watched tensor", item)
+            else:
+                raise ArgumentError(f"watch() takes tensors or variables, not {type(item).__name__}")
+
+    def _watch_variable(self, variable: Variable, quiet: bool = False) -> None:
+        if not _is_float(variable):
+            if not quiet:
+                _warn_integer("watched variable", variable)
+            return
+        if id(variable) not in self._watched:
+            self._watched[id(variable)] = variable
+            self._live.add(id(variable))
+
+    def watched_variables(self) -> list[Variable]:
+        """The variables this tape watches, in the order they were first watched."""
+        return list(self._watched.values())
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Run a block without recording on this tape."""
+        if self not in STATE.recording:
+            raise RuntimeError("stop_recording() needs a tape that is recording (inside its `with`)")
+        position = STATE.recording.index(self)
+        STATE.recording.remove(self)
+        try:
+            yield
+        finally:
+            STATE.recording.insert(position, self)
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched, as if this were a new tape."""
+        self._entries: list | None = []
+        self._live: set[int] = set()
+        self._kept: list = []
+        self._watched: dict[int, Variable] = {}
+
+    # ------------------------------------------------------------ differentiation
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+        """d(sum of target)/d(source) for each source, in the sources' structure; None if unconnected."""
+        flat_targets = nest.flatten(target)
+        seeds = _seeds(flat_targets, output_gradients)
+        flat_sources = _checked_sources(sources)
+        grads = self._backward(flat_targets, seeds, flat_sources)
+        results = [_finish(grads.get(id(s)), s, unconnected_gradients) for s in flat_sources]
+        return nest.pack_like(sources, results)
+
+    def jacobian(self, target, sources, unconnected_gradients="none"):
+        """d(target[i])/d(source[j]) for each source, of shape target.shape + source.shape."""
+        flat_sources = _checked_sources(sources)
+        target = target if isinstance(target, Tensor) else Tensor(to_numpy(target))
+        rows: list[list] = [[] for _ in flat_sources]
+        size = int(np.prod(target.shape, dtype=int))
+        for k in range(size):
+            seed = np.zeros(size, dtype=target.dtype)
+            seed[k] = 1
+            grads = self._backward([target], [seed.reshape(target.shape)], flat_sources, final=k == size - 1)
+            for row, source in zip(rows, flat_sources):
+                row.append(grads.get(id(source)))
+        results = [_jacobian_of(row, target.shape, s, unconnected_gradients)
+                   for row, s in zip(rows, flat_sources)]
+        return nest.pack_like(sources, results)
+
+    def _backward(self, targets: list, seeds: list, sources: list, final: bool = True) -> dict:
+        if self._entries is None:
+            raise RuntimeError(_USED_MESSAGE)
+        entries = self._entries
+        if final and not self._persistent:
+            self._entries = None  # released: a second call raises
+        source_ids = {id(s) for s in sources}
+        needed = _depends_on(entries, source_ids)
+        paused = self in STATE.recording
+        if paused:
+            STATE.recording.remove(self)
+        raw = not STATE.recording  # nothing can record the backward pass: run rules on numpy
+        try:
+            STATE.raw = raw
+            grads = _seeded(targets, seeds, needed, raw)
+            _walk(reversed(entries), grads, needed, source_ids, raw)
+        finally:
+            STATE.raw = False
+            if paused:
+                STATE.recording.append(self)
+        if raw:
+            return {k: Tensor(to_numpy(v)) for k, v in grads.items() if k in source_ids}
+        return grads
+
+
+def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
+    """The chain rule, backwards over the record: one loop, no recursion."""
+    for op, inputs, out, kwargs in entries:
+        key = id(out)
+        g = grads.get(key) if key in source_ids else grads.pop(key, None)
+        if g is None:
+            continue
+        ans = out._value if raw else out
+        args = [x._value for x in inputs] if raw else inputs
+        for i, x in enumerate(inputs):
+            if id(x) not in needed:
+                continue
+            rule = op.grads[i] if not op.variadic else op.rule(i)
+            if rule is None:
+                continue
+            gx = rule(g, ans, *args, **kwargs)
+            if op.broadcasts:
+                gx = unbroadcast(gx, x.shape)
+            if gx.shape != x.shape:
+                raise GradientError(f"the gradient rule of '{op.name}' gave shape {gx.shape} for "
+                                    f"input {i} of shape {x.shape}")
+            previous = grads.get(id(x))
+            grads[id(x)] = gx if previous is None else previous + gx
+
+
+def _depends_on(entries: list, source_ids: set) -> set:
+    """Ids of the recorded values through which a source can reach the target."""
+    needed = set(source_ids)
+    for _op, inputs, out, _kwargs in entries:
+        for x in inputs:
+            if id(x) in needed:
+                needed.add(id(out))
+                break
+    return needed
+
+
+def _seeds(targets: list, output_gradients) -> list:
+    if output_gradients is None:
+        return [np.ones(np.shape(_value(t)), dtype=np.result_type(_value(t))) for t in targets]
+    seeds = nest.flatten(output_gradients)
+    if len(seeds) != len(targets):
+        raise ArgumentError(f"output_gradients has {len(seeds)} entries for {len(targets)} targets")
+    for seed, t in zip(seeds, targets):
+        if np.shape(_value(seed)) != np.shape(_value(t)):
+            raise ArgumentError(f"output_gradients shape {np.shape(_value(seed))} does not match "
+                                f"the target's shape {np.shape(_value(t))}")
+    return seeds
+
+
+def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
+    grads: dict = {}
+    for t, seed in zip(targets, seeds):
+        if id(t) not in needed:
+            continue
+        seed = to_numpy(seed) if raw else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
+        previous = grads.get(id(t))
+        grads[id(t)] = seed if previous is None else previous + seed
+    return grads
+
+
+def _checked_sources(sources) -> list:
+    flat = nest.flatten(sources)
+    for s in flat:
+        if not isinstance(s, (Tensor, Variable)):
+            raise ArgumentError(f"gradient sources must be tensors or variables, not {type(s).__name__}")
+    return flat
+
+
+def _finish(g, source, unconnected: str):
+    if unconnected not in ("none", "zero"):
+        raise ArgumentError(f"unconnected_gradients is 'none' or 'zero', not {unconnected!r}")
+    if g is None and not _is_float(source):
+        _warn_integer("source", source)
+    if g is None and unconnected == "zero":
+        return Tensor(np.zeros_like(_value(source))[()])
+    return g
+
+
+def _jacobian_of(row: list, target_shape: tuple, source, unconnected: str):
+    if all(g is None for g in row):
+        return _finish(None, source, unconnected) if unconnected == "none" else Tensor(
+            np.zeros(target_shape + source.shape, dtype=source.dtype))
+    filled = [zeros_like(source) if g is None else g for g in row]
+    return reshape(stack(filled), target_shape + source.shape)
+
+
+def _value(t):
+    return t._value if isinstance(t, (Tensor, Variable)) else t
+
+
+def _is_float(t) -> bool:
+    return np.result_type(_value(t)).kind == "f"
+
+
+def _warn_integer(what: str, t) -> None:
+    warnings.warn(
+        f"the {what} has integer dtype {np.result_type(_value(t))}: gradients flow only through "
+        "floating-point values, so its gradient is None (make it a float, e.g. 3.0 instead of 3)",
+        stacklevel=3,
+    )
