@@ -10,7 +10,7 @@ from .errors import ArgumentError
 from .ops import FUNCTIONS, REGISTRY, add, matmul
 from .tensor import Variable
 
-ACTIVATIONS = ("relu", "sigmoid", "softplus", "tanh", "exp", "abs", "square")
+ACTIVATIONS = ("relu", "sigmoid", "softplus", "tanh", "exp", "abs", "square", "linear")
 
 
 class Module:

@@ -93,7 +93,7 @@ def _function_for(op: Op) -> Callable:
             if len(values) < op.arity:
                 raise ArgumentError(f"{op.signature}: expected {op.arity} input(s), got {len(values)}")
         if args or kwargs:
-            kwargs = _bind_params(op, names, args, kwargs)
+            kwargs = bind_params(op, names, args, kwargs)
         return apply(op, *values, **kwargs)
 
     function.__name__ = op.name
@@ -103,7 +103,7 @@ def _function_for(op: Op) -> Callable:
     return function
 
 
-def _bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
+def bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
     if len(extra) > len(names):
         raise ArgumentError(f"{op.signature}: too many arguments")
     bound = dict(zip(names, extra))

@@ -140,7 +140,7 @@ class GradientTape:
         if final and not self._persistent:
             self._entries = None  # released: a second call raises
         source_ids = {id(s) for s in sources}
-        needed = _depends_on(entries, source_ids)
+        needed = _depends_on(entries, source_ids & self._live)
         paused = self in STATE.recording
         if paused:
             STATE.recording.remove(self)
@@ -184,7 +184,7 @@ def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None
 
 
 def _depends_on(entries: list, source_ids: set) -> set:
-    """Ids of the recorded values through which a source can reach the target."""
+    """Ids of the recorded values through which a watched source can reach the target."""
     needed = set(source_ids)
     for _op, inputs, out, _kwargs in entries:
         for x in inputs:

@@ -233,7 +233,8 @@ class _Args:
 
     def _size(self, node: Expr, param: str) -> int:
         if isinstance(node, (ListExpr, TupleExpr, Call)):
-            raise self.fail(f"{param} must be a whole number or a tuple of them", node.span)
+            tuple_too = " or a tuple of them" if param == "shape" else ""
+            raise self.fail(f"{param} must be a whole number{tuple_too}", node.span)
         value = _scalar(node, self.ctx)
         if not (math.isfinite(value) and value == int(value)):
             raise self.fail(f"size {value!r} is not a whole number", node.span)
@@ -262,7 +263,7 @@ def _construct(call: Call, ctx: _Context) -> np.ndarray:
             + ", ".join(CONSTRUCTORS),
             call.func.span,
         )
-    signature, params, required = _SIGNATURES[name]
+    _, params, required = _SIGNATURES[name]
     args = _Args(name, call, {}, ctx)
     if len(call.args) > len(params):
         raise args.fail("too many arguments", call.args[len(params)].span)
@@ -357,7 +358,10 @@ _BUILDERS = {
 # --- files -----------------------------------------------------------------------------------
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # a scheme, as in http://, file:, data:
-_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)\s*", re.I)
+# What float() accepts, minus its extras (underscores, non-ASCII digits): numbers in data files
+_NUMBER = re.compile(
+    r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)\s*", re.I | re.A
+)
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 _FILE_KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -374,7 +378,7 @@ def _read_file(path: str, limits: Limits, base_dir: str | None) -> np.ndarray:
     if _URL.match(path):
         raise FileInputError(f"not a file path: URLs are not read: {path}")
     # '~' is deliberately not expanded: the shell already did, if the user meant it.
-    full = path if os.path.isabs(path) else os.path.join(base_dir or os.getcwd(), path)
+    full = os.path.join(base_dir, path) if base_dir is not None else path  # join keeps absolute
     _check_regular(_stat(full, path), path, limits)
     reader = _READERS.get(os.path.splitext(path)[1].lower())
     if reader is None:
@@ -525,7 +529,7 @@ def _read_table(data: bytes, path: str, limits: Limits, *, comma: bool, header: 
 
 def _csv_rows(text: str, path: str):
     """(line number, cells) of each non-blank CSV row; quoted cells are unquoted by `csv`."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
