@@ -35,7 +35,12 @@ def caret_lines(source: str, span: Span) -> str:
     line_end = source.find("\n", start)
     if line_end == -1:
         line_end = len(source)
-    line = source[line_start:line_end]
+    # control characters would act on the terminal, tabs would shift the caret: show one
+    # printable character for each, so columns still line up
+    line = "".join(
+        " " if c == "\t" else c if c.isprintable() else "\N{REPLACEMENT CHARACTER}"
+        for c in source[line_start:line_end]
+    )
     column = start - line_start
     width = max(1, min(span.end, line_end) - start)
     return f"  {line}\n  {' ' * column}{'^' * width}"

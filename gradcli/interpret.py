@@ -128,12 +128,21 @@ class Walker:
         raise ValueInputError(f"{type(node).__name__} is not an expression here")
 
     def _operator(self, node) -> tuple[Any, Deps]:
-        left, left_deps = self.expr(node.left)
-        right, right_deps = self.expr(node.right)
-        if isinstance(node, s.Compare):
-            return self._apply(REGISTRY[COMPARE_OPS[node.op]], [left, right], {}, node), {}
-        op = REGISTRY[BINARY_OPS[node.op]]
-        return self._apply(op, [left, right], {}, node), merge(left_deps, right_deps)
+        # `x + x + ... + x` is a left spine as deep as it is long: walk it with a loop, not
+        # recursion, so a long sum cannot exhaust Python's stack (other nesting is depth-limited)
+        chain = [node]
+        while isinstance(chain[-1].left, (s.Binary, s.Compare)):
+            chain.append(chain[-1].left)
+        value, deps = self.expr(chain[-1].left)
+        for link in reversed(chain):
+            right, right_deps = self.expr(link.right)
+            if isinstance(link, s.Compare):
+                op = REGISTRY[COMPARE_OPS[link.op]]
+                value, deps = self._apply(op, [value, right], {}, link), {}
+            else:
+                op = REGISTRY[BINARY_OPS[link.op]]
+                value, deps = self._apply(op, [value, right], {}, link), merge(deps, right_deps)
+        return value, deps
 
     def _apply(self, op: Op, inputs: list, params: dict, node):
         return self.backend.apply(op, inputs, params, node)
@@ -160,7 +169,9 @@ class Walker:
             return self._assign(name, node)
         op = SPELLINGS.get(name)
         if op is None:
-            raise unknown_function(name)
+            error = unknown_function(name)
+            error.span = node.func.span
+            raise error
         if op.variadic:
             if not node.args or not isinstance(node.args[0], (s.ListExpr, s.TupleExpr)):
                 raise ArgumentError(f"{op.signature}: the first argument is a list, as in "
@@ -173,9 +184,11 @@ class Walker:
             tensor_nodes, extra = node.args[: op.arity], node.args[op.arity :]
         params = self._params(op, extra, node.keywords)
         evaluated = [self.expr(n) for n in tensor_nodes]
-        deps = merge(*(d for _, d in evaluated)) if op.differentiable else {}
+        deps = merge(*(d for _, d in evaluated))
         if op.name == "stop_gradient":
             deps = broken_by(deps, "stop_gradient")
+        elif not op.differentiable:
+            deps = {}
         return self._apply(op, [v for v, _ in evaluated], params, node), deps
 
     def _params(self, op: Op, positional, keywords) -> dict:

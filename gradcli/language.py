@@ -153,7 +153,8 @@ def _bad_character(text: str, i: int) -> ParseError:
         if c.isalnum():
             message += "; gradcli names are ASCII"
     else:
-        name = unicodedata.name(c, "").lower() or "a control or unassigned character"
+        kind = "a control character" if unicodedata.category(c) == "Cc" else "unprintable"
+        name = unicodedata.name(c, "").lower() or kind
         message = f"character {code} ({name}) is not allowed here"
     plain = unicodedata.normalize("NFKC", c)
     if plain != c and plain.isascii() and plain.isprintable():
@@ -191,7 +192,7 @@ def _check_number(text: str, start: int, end: int) -> None:
     """Refuse what Python would read differently or not at all: 0x1F, 1j, 2x, 007, 1e."""
     literal = text[start:end]
     rest = _WORD_CHARS.match(text, end).end()
-    if literal[:1] == "0" and text[end : end + 1] in ("x", "X", "o", "O", "b", "B"):
+    if literal == "0" and text[end : end + 1] in ("x", "X", "o", "O", "b", "B"):
         message = "hexadecimal, octal and binary literals are not supported; write it in decimal"
         raise _error(message, text, start, rest)
     if rest > end:
@@ -253,7 +254,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(kind, m.group() if kind != "newline" else "\n", i, end))
         i = end
     if open_brackets:
-        raise _error(f"'{open_brackets[-1].text}' was never closed", text, *open_brackets[-1][2:4])
+        opening = open_brackets[-1]  # the innermost, as Python reports it
+        raise _error(f"'{opening.text}' was never closed", text, opening.start, opening.end)
     tokens.append(Token("end", "", len(text), len(text)))
     return tokens
 
@@ -636,10 +638,11 @@ def _node_level(node) -> int:
     return 4 if isinstance(node, Unary) else _ATOM_LEVEL
 
 
-def _joined(items, context: int = 0) -> list:
+def _joined(items) -> list:
+    """Comma-separated items, each allowed any expression (the commas delimit them)."""
     pieces: list = []
     for i, item in enumerate(items):
-        pieces += [", "] * (i > 0) + [(item, context)]
+        pieces += [", "] * (i > 0) + [(item, 0)]
     return pieces
 
 

@@ -1,0 +1,344 @@
+"""The command line: argv -> request -> evaluation -> report -> renderer -> exit code.
+
+This is the only place where errors become messages and exit codes (`main`). Commands share their
+declarations and options through the `program_options` decorator, and their outputs through
+`emit`; none has a parser or a renderer of its own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import os
+import sys
+import traceback
+
+import click
+import numpy as np
+
+from . import __version__
+from .errors import ExitCode, FileInputError, GradcliError, UsageError
+from .limits import Limits
+from .result import Declaration, Report, Request
+
+_FORMATS = ("table", "json", "plain")
+
+
+# ---------------------------------------------------------------- argument words
+
+
+def split_words(words: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
+    """The program and the `--NAME VALUE` / `--NAME=VALUE` declarations, from click's leftovers.
+
+    Click cannot bind PROGRAM itself: in `gradcli grad --x 3 "x**2"` it would take `--x` as the
+    program. So every word click does not know arrives here, in order, and is sorted out by hand.
+    """
+    program, declared, i = None, [], 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            rest = words[i + 1 :]
+            if program is None and rest:
+                program, rest = rest[0], rest[1:]
+            if rest:
+                raise UsageError(f"unexpected argument {rest[0]!r} after the program")
+            break
+        if word.startswith("--") and len(word) > 2:
+            name, has_value, value = word[2:].partition("=")
+            if not has_value:
+                if i + 1 >= len(words):
+                    raise UsageError(f"--{name} needs a value, e.g. --{name} 3")
+                value, i = words[i + 1], i + 1
+            declared.append((name, value))
+        elif program is None:
+            program = word
+        else:
+            raise UsageError(f"expected one PROGRAM, got {program!r} and {word!r}; quote the "
+                             "program, e.g. gradcli grad \"x**2 + 1\" --x 3")
+        i += 1
+    return program, declared
+
+
+def parse_assignment(text: str, option: str) -> tuple[str, str]:
+    name, has_value, value = text.partition("=")
+    if not has_value or not name:
+        raise UsageError(f"{option} takes NAME=VALUE, e.g. {option} x=3 (got {text!r})")
+    return name.strip(), value
+
+
+def check_name(name: str) -> str:
+    if not name.isidentifier() or not name.isascii() or name.startswith("__"):
+        raise UsageError(f"'{name}' is not a valid input name: use letters, digits and _, "
+                         "not starting with a digit")
+    return name
+
+
+def read_program(text: str | None, limits: Limits) -> str:
+    if text is None:
+        raise UsageError("missing PROGRAM: e.g. gradcli grad \"x**2\" --x 3")
+    if text == "-":
+        return sys.stdin.read(limits.max_program_chars + 1)
+    if text.startswith("@"):
+        return _read_program_file(text[1:], limits)
+    return text
+
+
+def _read_program_file(path: str, limits: Limits) -> str:
+    import stat
+
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise FileInputError(f"cannot read program file {path}: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileInputError(f"program file {path} is not a regular file")
+    with open(path, "rb") as handle:
+        data = handle.read(limits.max_program_chars * 4 + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileInputError(f"program file {path} is not UTF-8: invalid byte "
+                             f"0x{data[error.start]:02x} at byte offset {error.start}") from None
+
+
+def build_request(words, options: dict, command_options: set) -> Request:
+    """Everything the command line says, checked, as one immutable request."""
+    from .language import parse
+    from .values import read_value
+
+    limits = Limits(max_program_chars=options["max_program_chars"],
+                    max_elements=options["max_elements"], max_depth=options["max_depth"])
+    program_text, loose = split_words(words)
+    dtype = np.dtype(options["dtype"])
+    pairs = [(name, value, "variable", f"--{name}") for name, value in loose]
+    for kind, option in (("variable", "--var"), ("frozen", "--frozen"), ("constant", "--const")):
+        pairs += [(*parse_assignment(text, option), kind, option)
+                  for text in options[_option_key(kind)]]
+    for name, _value, _kind, option in pairs:
+        if option == f"--{name}" and name.replace("-", "_") in command_options:
+            raise UsageError(f"--{name} is an option of this command; to declare an input named "
+                             f"{name}, write --var {name}=VALUE")
+        check_name(name)
+    program = parse(read_program(program_text, limits), limits)
+    rng = np.random.default_rng(options["seed"])
+    declarations = []
+    for name, text, kind, option in pairs:
+        try:
+            value = read_value(text, dtype=dtype, rng=rng, limits=limits)
+        except GradcliError as error:
+            error.message = f"{option}{'' if option.endswith(name) else ' ' + name}: {error.message}"
+            raise
+        declarations.append(Declaration(name, kind, value))
+    return Request(
+        program=program,
+        declarations=tuple(declarations),
+        watch=tuple(options["watch"]),
+        auto_watch=options["auto_watch"],
+        wrt=tuple(options["wrt"]),
+        targets=tuple(options["target"]),
+        unconnected=options["unconnected"],
+        seed=options["seed"],
+        dtype=dtype,
+        stop=tuple(options["stop"]),
+        limits=limits,
+    )
+
+
+def _option_key(kind: str) -> str:
+    return {"variable": "var", "frozen": "frozen", "constant": "const"}[kind]
+
+
+# ---------------------------------------------------------------- shared options and output
+
+
+class SeedType(click.ParamType):
+    """An integer; the error reminds that `--seed` is an option, not a declaration."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            self.fail(f"--{param.name} takes an integer, not {value!r}; to declare an input named "
+                      f"{param.name}, write --var {param.name}=VALUE", param, ctx)
+
+
+def program_options(command):
+    """The declarations and options every program-running command shares (grad, jacobian, ...)."""
+    options = [
+        click.argument("words", nargs=-1, type=click.UNPROCESSED),
+        click.option("--var", multiple=True, metavar="NAME=VALUE",
+                     help="Declare a trainable variable (same as --NAME VALUE)."),
+        click.option("--frozen", multiple=True, metavar="NAME=VALUE",
+                     help="Declare a variable with trainable=False."),
+        click.option("--const", multiple=True, metavar="NAME=VALUE",
+                     help="Declare a constant (not watched unless --watch)."),
+        click.option("--watch", multiple=True, metavar="NAME", help="Watch an input or statement."),
+        click.option("--auto-watch/--no-auto-watch", default=True,
+                     help="Watch trainable variables when read (watch_accessed_variables)."),
+        click.option("--wrt", multiple=True, metavar="NAME",
+                     help="Differentiate with respect to NAME (default: every input)."),
+        click.option("--target", multiple=True, metavar="NAME",
+                     help="Differentiate NAME (default: the last statement)."),
+        click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none",
+                     help="Gradient of an unconnected source: None or zeros."),
+        click.option("--stop", multiple=True, metavar="NAME",
+                     help="Evaluate statement NAME with recording paused."),
+        click.option("--seed", type=SeedType(), default=0, help="Seed for random values."),
+        click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64"),
+        click.option("--check/--no-check", default=None,
+                     help="Cross-check with sympy (default: on for tables, off for json/plain)."),
+        click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+                     help="Output format (default: table)."),
+        click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
+        click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain."),
+        click.option("--max-elements", type=int, default=Limits.max_elements, show_default=True,
+                     help="Largest tensor allowed."),
+        click.option("--max-program-chars", type=int, default=Limits.max_program_chars,
+                     show_default=True),
+        click.option("--max-depth", type=int, default=Limits.max_depth, show_default=True),
+        click.option("--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_format(options: dict) -> str:
+    chosen = [f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag]
+    if options["fmt"]:
+        chosen.append(options["fmt"])
+    if len(set(chosen)) > 1:
+        raise UsageError(f"choose one output format, not {' and '.join(sorted(set(chosen)))}")
+    return chosen[0] if chosen else "table"
+
+
+def wants_check(options: dict, fmt: str) -> bool:
+    return options["check"] if options["check"] is not None else fmt == "table"
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def emit(report: Report, fmt: str) -> int:
+    """Write the report in the chosen format; warnings to stderr. Returns the exit code."""
+    from . import render
+
+    for warning in report.evaluation.warnings:
+        click.echo(warning, err=True)
+    if fmt == "json":
+        text = render.to_json(report)
+    elif fmt == "plain":
+        text = render.to_plain(report)
+    else:
+        text = render.to_table(report, color=use_color())
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return ExitCode.OK if report.agrees else ExitCode.CHECK_DISAGREES
+
+
+COMMAND_OPTION_NAMES = {
+    "var", "frozen", "const", "watch", "auto_watch", "no_auto_watch", "wrt", "target",
+    "unconnected", "stop", "seed", "dtype", "check", "no_check", "format", "json", "plain",
+    "max_elements", "max_program_chars", "max_depth", "traceback", "help", "order",
+}
+
+
+# ---------------------------------------------------------------- commands
+
+
+class Group(click.Group):
+    """Suggests the closest command for a misspelt one."""
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and name not in self.commands and not name.startswith("-"):
+            close = difflib.get_close_matches(name, list(self.commands), n=1, cutoff=0.5)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise click.UsageError(f"no command '{name}'.{hint} See gradcli --help.", ctx)
+        return super().resolve_command(ctx, args)
+
+
+EPILOG = """\b
+Examples:
+  gradcli grad "x**2" --x 3
+  gradcli grad "y = x @ w + b; loss = mean(y**2)" --const x="[[1,2,3]]" --w "normal((3,2))" --b "zeros(2)"
+  gradcli grad "sin(x) * y" --x 1 --y 2 --json
+"""
+
+
+@click.group(cls=Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gradcli")
+def cli():
+    """Gradients on the command line: reverse-mode autodiff with TensorFlow's GradientTape
+    semantics, checked against sympy."""
+
+
+GRAD_EPILOG = """\b
+Examples:
+  gradcli grad "x**2" --x 3 --plain                      # 6.0
+  gradcli grad "x0**2 + x1**2" --x0 3 --frozen x1=3      # x1 is not watched
+  gradcli grad "y = x*x; z = y*y" --x 3 --target z --target y --json
+"""
+
+
+@cli.command(epilog=GRAD_EPILOG, context_settings={"ignore_unknown_options": True,
+                                                    "allow_extra_args": True})
+@program_options
+def grad(words, **options):
+    """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.
+
+    Declare inputs with --NAME VALUE (a trainable variable), --var NAME=VALUE, --frozen NAME=VALUE
+    or --const NAME=VALUE. A VALUE is a number, a list such as "[[1, 2], [3, 4]]", a constructor
+    such as "zeros(3)" or "normal((3, 2))", or @FILE (.npy, .csv, .json, .txt).
+    """
+    from .evaluate import evaluate
+
+    fmt = output_format(options)
+    request = build_request(words, options, COMMAND_OPTION_NAMES)
+    evaluation = evaluate(request)
+    checks: tuple = ()
+    if wants_check(options, fmt):
+        from .check import cross_check
+
+        checks = cross_check(request, evaluation)
+    sys.exit(emit(Report(evaluation, checks), fmt))
+
+
+# ---------------------------------------------------------------- the edge
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; every error becomes one message on stderr and an exit code."""
+    gc.freeze()  # measured: the tape's objects otherwise pay for every imported module's objects
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in argv
+    try:
+        cli.main(args=argv, prog_name="gradcli", standalone_mode=False)
+    except GradcliError as error:
+        click.echo(error.render(), err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else str(error), err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.ClickException as error:
+        click.echo(f"usage error: {error.format_message()}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception:  # an internal error: one line for users, the traceback for developers
+        if show_traceback:
+            traceback.print_exc()
+        else:
+            click.echo("internal error: this is a bug in gradcli; please report it with the "
+                       "command you ran (add --traceback for details)", err=True)
+        sys.exit(ExitCode.INTERNAL_ERROR)
+
