@@ -119,6 +119,8 @@ def build_request(words, options: dict, command_options: set) -> Request:
             raise UsageError(f"--{name} is an option of this command; to declare an input named "
                              f"{name}, write --var {name}=VALUE")
         check_name(name)
+    order = typed_order(click.get_current_context().meta.get("gradcli.argv", []))
+    pairs.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
     program = parse(read_program(program_text, limits), limits)
     rng = np.random.default_rng(options["seed"])
     declarations = []
@@ -149,6 +151,27 @@ def _option_key(kind: str) -> str:
 
 
 # ---------------------------------------------------------------- shared options and output
+
+
+class ProgramCommand(click.Command):
+    """Keeps the raw arguments: declarations are reported in the order they were typed."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["gradcli.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def typed_order(argv: list[str]) -> list[str]:
+    """Declared names in the order they appear on the command line."""
+    names = []
+    for i, word in enumerate(argv):
+        option, _, inline = word.partition("=")
+        if option in ("--var", "--frozen", "--const"):
+            text = inline if inline else (argv[i + 1] if i + 1 < len(argv) else "")
+            names.append(text.partition("=")[0].strip())
+        elif word.startswith("--") and option[2:].replace("-", "_") not in COMMAND_OPTION_NAMES:
+            names.append(option[2:])
+    return names
 
 
 class SeedType(click.ParamType):
@@ -283,7 +306,7 @@ Examples:
 """
 
 
-@cli.command(epilog=GRAD_EPILOG, context_settings={"ignore_unknown_options": True,
+@cli.command(cls=ProgramCommand, epilog=GRAD_EPILOG, context_settings={"ignore_unknown_options": True,
                                                     "allow_extra_args": True})
 @program_options
 def grad(words, **options):

@@ -179,7 +179,7 @@ def _reduce_grad(g, ans, x, axis=None, keepdims=False):
 
 
 def _mean_grad(g, ans, x, axis=None, keepdims=False):
-    count = np.prod([x.shape[a] for a in _axes(axis, x.ndim)], dtype=float)
+    count = float(np.prod([x.shape[a] for a in _axes(axis, x.ndim)]))  # Python float: keeps float32
     return _reduce_grad(g, ans, x, axis, keepdims) / count
 
 
@@ -221,14 +221,20 @@ def _stack_grad(g, ans, *xs, index, axis=0):
 
 
 def _np_scatter(g, shape, index):
-    out = np.zeros(shape, dtype=g.dtype if g.dtype.kind == "f" else np.float64)
+    out = np.zeros(shape, dtype=g.dtype if g.dtype.kind in "fO" else np.float64)  # O: sympy
     np.add.at(out, index, g)
     return out[()] if out.ndim == 0 else out
 
 
 def _np_sigmoid(x):
-    e = np.exp(-np.abs(x))  # never overflows: exp of a non-positive number
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 by design
+        e = np.exp(-np.abs(x))  # never overflows: exp of a non-positive number
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))[()]
+
+
+def _np_softplus(x):
+    with np.errstate(under="ignore"):  # softplus(-1000) is 0 by design
+        return np.logaddexp(0, x)
 
 
 def _np_reshape(x, shape):
@@ -380,7 +386,7 @@ sigmoid = primitive(
     lambda sp, x: 1 / (1 + sp.exp(-x)), "1 / (1 + exp(-x)), without overflow",
     namespaces=("tf", "tf.math", "tf.nn"))
 softplus = primitive(
-    "softplus", lambda x: np.logaddexp(0, x), (lambda g, ans, x: g * sigmoid(x),),
+    "softplus", _np_softplus, (lambda g, ans, x: g * sigmoid(x),),
     lambda sp, x: sp.log(1 + sp.exp(x)), "log(1 + exp(x)), without overflow",
     namespaces=("tf", "tf.math", "tf.nn"))
 relu = primitive(
@@ -503,7 +509,10 @@ getitem = primitive(
 _scatter = primitive(
     "scatter", _np_scatter, (lambda g, ans, gy, shape, index: getitem(g, index=index),),
     FORWARD_ON_OBJECTS, "zeros of `shape` with g added at `index` (getitem's gradient)",
-    params=(("shape", _NO_DEFAULT), ("index", _NO_DEFAULT)), public=False, **SHAPE)
+    params=(("shape", _NO_DEFAULT), ("index", _NO_DEFAULT)), public=False,
+    sample=lambda rng: [([(3, 3)], {"shape": (4, 3), "index": (np.array([0, 2, 0]),)}),
+                        ([(4,)], {"shape": (4, 3), "index": (slice(None), 1)})][rng.integers(0, 2)],
+    **SHAPE)
 
 
 # ---------------------------------------------------------------- names
