@@ -272,7 +272,32 @@ COMMAND_OPTION_NAMES = {
 
 
 class Group(click.Group):
-    """Suggests the closest command for a misspelt one."""
+    """The one place where errors become messages and exit codes; suggests misspelt commands."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        try:
+            super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+        except GradcliError as error:
+            click.echo(error.render(), err=True)
+            sys.exit(error.exit_code)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help(), err=True)
+            sys.exit(ExitCode.BAD_INPUT)
+        except click.ClickException as error:
+            click.echo(f"usage: {error.format_message()}", err=True)
+            sys.exit(ExitCode.BAD_INPUT)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(ExitCode.BAD_INPUT)
+        except Exception:  # a bug: one line for users, the traceback for developers
+            if "--traceback" in args:
+                traceback.print_exc()
+            else:
+                click.echo("internal error: this is a bug in gradcli; please report it with the "
+                           "command you ran (add --traceback to see the details)", err=True)
+            sys.exit(ExitCode.INTERNAL_ERROR)
+        sys.exit(ExitCode.OK)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
@@ -333,35 +358,6 @@ def grad(words, **options):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; every error becomes one message on stderr and an exit code."""
+    """The console script: run the command line and exit with its code."""
     gc.freeze()  # measured: the tape's objects otherwise pay for every imported module's objects
-    argv = list(sys.argv[1:] if argv is None else argv)
-    show_traceback = "--traceback" in argv
-    try:
-        cli.main(args=argv, prog_name="gradcli", standalone_mode=False)
-    except GradcliError as error:
-        click.echo(error.render(), err=True)
-        sys.exit(error.exit_code)
-    except click.exceptions.NoArgsIsHelpError as error:
-        click.echo(error.ctx.get_help() if error.ctx else str(error), err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except click.ClickException as error:
-        click.echo(f"usage error: {error.format_message()}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception:  # an internal error: one line for users, the traceback for developers
-        if show_traceback:
-            traceback.print_exc()
-        else:
-            click.echo("internal error: this is a bug in gradcli; please report it with the "
-                       "command you ran (add --traceback for details)", err=True)
-        sys.exit(ExitCode.INTERNAL_ERROR)
-
+    cli.main(args=argv, prog_name="gradcli")

@@ -1,0 +1,175 @@
+"""Shared timing helpers for the benchmarks: interleaved side-by-side rounds, medians of ratios.
+
+The machine these run on is small and noisy (2 cores, shared). Timing A for a while and then B for
+a while lets a slow minute land on one side only, so every comparison here is *interleaved*: each
+round times every candidate once, back to back, and the verdict is the median over rounds of the
+per-round ratio candidate / baseline. Drift that hits a whole round cancels in its ratio, and the
+median throws away rounds where a burst hit one side. The order inside a round alternates
+(A B, then B A) so that neither side always runs right after the other's memory traffic.
+
+Standard library only (numpy is not needed here), so `bench_startup.py` can use it too.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Candidate:
+    """One implementation to time: `fn()` is one call; `before()` (untimed) runs before each batch."""
+
+    name: str
+    fn: Callable[[], object]
+    before: Callable[[], object] | None = None
+    number: int = 0  # calls per timed batch; 0 means calibrate
+
+
+@dataclass
+class Comparison:
+    """Per-round seconds-per-call for each candidate, in the order the candidates were given."""
+
+    baseline: str
+    times: dict[str, list[float]] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def best(self, name: str) -> float:
+        return min(self.times[name])
+
+    def ratios(self, name: str) -> list[float]:
+        return [a / b for a, b in zip(self.times[name], self.times[self.baseline])]
+
+    def ratio(self, name: str) -> float:
+        """The median over rounds of this candidate's time divided by the baseline's."""
+        return statistics.median(self.ratios(name))
+
+    def spread(self, name: str) -> tuple[float, float]:
+        """The interquartile range of the per-round ratios: how much to trust `ratio`."""
+        r = sorted(self.ratios(name))
+        if len(r) < 4:
+            return r[0], r[-1]
+        q = statistics.quantiles(r, n=4)
+        return q[0], q[2]
+
+
+def _timed(fn: Callable[[], object], number: int) -> float:
+    clock = time.perf_counter
+    start = clock()
+    for _ in range(number):
+        fn()
+    return (clock() - start) / number
+
+
+def calibrate(fn: Callable[[], object], min_batch: float) -> int:
+    """Calls per batch so that one batch takes at least `min_batch` seconds (1 at the least)."""
+    number = 1
+    while True:
+        elapsed = _timed(fn, number) * number
+        if elapsed >= min_batch or number >= 1_000_000:
+            return number
+        # aim a little past the target so that the next try usually suffices
+        number = max(number * 2, int(number * min_batch * 1.2 / max(elapsed, 1e-9)))
+
+
+def compare(
+    candidates: list[Candidate],
+    *,
+    rounds: int = 21,
+    warmup: int = 2,
+    min_batch: float = 0.05,
+    collect: bool = True,
+) -> Comparison:
+    """Time `candidates` interleaved round by round; the first candidate is the baseline.
+
+    Each round runs every candidate's batch once (alternating the order every round). With
+    `collect`, a full `gc.collect()` runs (untimed) before each batch, so that garbage left by one
+    candidate is not collected on the other's clock; collections the candidate itself triggers
+    are still timed, as they would be in real use.
+    """
+    result = Comparison(baseline=candidates[0].name)
+    for c in candidates:
+        if c.before:
+            c.before()
+        for _ in range(warmup):
+            c.fn()
+        result.numbers[c.name] = c.number or calibrate(c.fn, min_batch)
+        result.times[c.name] = []
+    for r in range(rounds):
+        order = candidates if r % 2 == 0 else candidates[::-1]
+        for c in order:
+            if c.before:
+                c.before()
+            if collect:
+                gc.collect()
+            result.times[c.name].append(_timed(c.fn, result.numbers[c.name]))
+    return result
+
+
+def format_seconds(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def table(comparison: Comparison, per: tuple[str, float] | None = None) -> str:
+    """A small text table: median and best time per call, and the median ratio to the baseline.
+
+    `per=("op", 2000)` adds a column with the median time per op (per call divided by 2000).
+    """
+    lines = []
+    head = f"  {'candidate':<34} {'median':>10} {'best':>10} {'calls':>6}"
+    if per:
+        head += f" {'per ' + per[0]:>10}"
+    head += f" {'ratio (IQR)':>22}"
+    lines.append(head)
+    for name, times in comparison.times.items():
+        med = statistics.median(times)
+        row = f"  {name:<34} {format_seconds(med):>10} {format_seconds(min(times)):>10}"
+        row += f" {comparison.numbers[name]:>6}"
+        if per:
+            row += f" {format_seconds(med / per[1]):>10}"
+        if name == comparison.baseline:
+            row += f" {'(baseline)':>22}"
+        else:
+            lo, hi = comparison.spread(name)
+            row += f" {comparison.ratio(name):>7.3f}x ({lo:.2f}-{hi:.2f})"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def verdict(name: str, value: float, target: float, unit: str = "x", note: str = "") -> str:
+    """The one line each benchmark ends with: `VERDICT name: value <= target: PASS|FAIL`."""
+    ok = value <= target
+    text = f"VERDICT {name}: {value:.3f}{unit} (target <= {target:g}{unit}): {'PASS' if ok else 'FAIL'}"
+    return text + (f"  [{note}]" if note else "")
+
+
+def machine() -> str:
+    """One line naming the machine, for the figures in the README."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = os.cpu_count()
+    py = platform.python_version()
+    return f"{cpu}, {cores} cores, Python {py} ({sys.implementation.name}), {platform.system()}"
+
+
+def header(title: str) -> str:
+    return f"== {title} — {time.strftime('%Y-%m-%d %H:%M')} — {machine()}"
