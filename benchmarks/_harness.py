@@ -13,6 +13,7 @@ Standard library only (numpy is not needed here), so `bench_startup.py` can use 
 from __future__ import annotations
 
 import gc
+import math
 import os
 import platform
 import statistics
@@ -20,6 +21,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Comparison:
     baseline: str
     times: dict[str, list[float]] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, list[float]] = field(default_factory=dict)  # minor page faults per call
 
     def median(self, name: str) -> float:
         return statistics.median(self.times[name])
@@ -62,23 +69,21 @@ class Comparison:
         return q[0], q[2]
 
 
-def _timed(fn: Callable[[], object], number: int) -> float:
-    clock = time.perf_counter
+def _timed(fn: Callable[[], object], number: int, clock=time.perf_counter) -> float:
     start = clock()
     for _ in range(number):
         fn()
     return (clock() - start) / number
 
 
-def calibrate(fn: Callable[[], object], min_batch: float) -> int:
-    """Calls per batch so that one batch takes at least `min_batch` seconds (1 at the least)."""
-    number = 1
-    while True:
-        elapsed = _timed(fn, number) * number
-        if elapsed >= min_batch or number >= 1_000_000:
-            return number
-        # aim a little past the target so that the next try usually suffices
-        number = max(number * 2, int(number * min_batch * 1.2 / max(elapsed, 1e-9)))
+def calibrate(fn: Callable[[], object], min_batch: float, tries: int = 3) -> int:
+    """Calls per batch so that one batch takes at least `min_batch` seconds (1 at the least).
+
+    From the fastest of a few single calls: one call slowed by a burst of noise would otherwise
+    make every batch of the run a single call, and the whole comparison noisier.
+    """
+    fastest = min(_timed(fn, 1) for _ in range(tries))
+    return max(1, min(1_000_000, math.ceil(min_batch / max(fastest, 1e-9))))
 
 
 def compare(
@@ -88,6 +93,7 @@ def compare(
     warmup: int = 2,
     min_batch: float = 0.05,
     collect: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Comparison:
     """Time `candidates` interleaved round by round; the first candidate is the baseline.
 
@@ -95,6 +101,10 @@ def compare(
     `collect`, a full `gc.collect()` runs (untimed) before each batch, so that garbage left by one
     candidate is not collected on the other's clock; collections the candidate itself triggers
     are still timed, as they would be in real use.
+
+    `clock` is wall time by default; `time.process_time` (CPU time of this process, all threads)
+    ignores the time this process spends preempted by others, which steadies A/B comparisons of
+    single-threaded work on a busy machine (but it also hides time spent waiting, e.g. on I/O).
     """
     result = Comparison(baseline=candidates[0].name)
     for c in candidates:
@@ -104,6 +114,7 @@ def compare(
             c.fn()
         result.numbers[c.name] = c.number or calibrate(c.fn, min_batch)
         result.times[c.name] = []
+        result.faults[c.name] = []
     for r in range(rounds):
         order = candidates if r % 2 == 0 else candidates[::-1]
         for c in order:
@@ -111,8 +122,22 @@ def compare(
                 c.before()
             if collect:
                 gc.collect()
-            result.times[c.name].append(_timed(c.fn, result.numbers[c.name]))
+            before = minor_faults()
+            result.times[c.name].append(_timed(c.fn, result.numbers[c.name], clock))
+            result.faults[c.name].append((minor_faults() - before) / result.numbers[c.name])
     return result
+
+
+def minor_faults() -> int:
+    """Minor page faults of this process so far (0 where `resource` is missing, e.g. Windows).
+
+    Each fresh page numpy writes to costs one; on this machine that is about a microsecond, so an
+    implementation that allocates more large temporaries (or keeps more alive) pays for it here,
+    and the fault count says how much of a gap is the allocator's.
+    """
+    if resource is None:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def format_seconds(seconds: float) -> str:
@@ -131,7 +156,7 @@ def table(comparison: Comparison, per: tuple[str, float] | None = None) -> str:
     head = f"  {'candidate':<34} {'median':>10} {'best':>10} {'calls':>6}"
     if per:
         head += f" {'per ' + per[0]:>10}"
-    head += f" {'ratio (IQR)':>22}"
+    head += f" {'ratio (IQR)':>22} {'faults/call':>12}"
     lines.append(head)
     for name, times in comparison.times.items():
         med = statistics.median(times)
@@ -144,6 +169,7 @@ def table(comparison: Comparison, per: tuple[str, float] | None = None) -> str:
         else:
             lo, hi = comparison.spread(name)
             row += f" {comparison.ratio(name):>7.3f}x ({lo:.2f}-{hi:.2f})"
+        row += f" {statistics.median(comparison.faults[name]):>12.0f}"
         lines.append(row)
     return "\n".join(lines)
 

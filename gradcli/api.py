@@ -40,7 +40,7 @@ def linspace(start, stop, num: int, dtype=None) -> Tensor:
 
 def arange(start, limit=None, delta=1, dtype=None) -> Tensor:
     """As `tf.range`: integers stay integers unless a dtype is given or a bound is a float."""
-    values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
+    values = np.arange(start, limit, delta) if limit is not None else np.arange(0, start, delta)
     return Tensor(values if dtype is None else values.astype(dtype))
 
 

@@ -82,8 +82,11 @@ def primitive(name: str, forward: Callable, grads: tuple, sympy: Any, doc: str, 
 
 def _function_for(op: Op) -> Callable:
     names = [n for n, _ in op.params]
+    arity = op.arity  # read once here: the function below runs for every operation
 
     def function(*args, **kwargs):
+        if len(args) == arity and arity and not kwargs:  # the usual call: just the tensor inputs
+            return apply(op, *args)
         if op.variadic:
             if not args or not isinstance(args[0], (list, tuple)):
                 raise ArgumentError(f"{op.signature}: the first argument is a list of tensors")
@@ -116,6 +119,8 @@ def bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
     for key, default in op.params:
         if key not in bound and default is _NO_DEFAULT:
             raise ArgumentError(f"{op.signature}: missing argument '{key}'")
+    if isinstance(bound.get("axis"), list):  # TensorFlow's axis=[0, 2]; numpy takes a tuple
+        bound["axis"] = tuple(bound["axis"])
     return bound
 
 
@@ -378,8 +383,11 @@ sinh = primitive(
 cosh = primitive(
     "cosh", np.cosh, (lambda g, ans, x: g * sinh(x),), lambda sp, x: sp.cosh(x),
     "hyperbolic cosine", namespaces=("tf", "tf.math", "np", "math"))
+# g * (1 - ans**2), spelled `-(ans * ans) + 1`: the same bits, but on plain numpy arrays `1 - t`
+# allocates a new array while `-t + 1` is done in place on the temporary `t` (numpy reuses
+# temporaries only when the array comes first), one large array less per tanh in the backward pass
 tanh = primitive(
-    "tanh", np.tanh, (lambda g, ans, x: g * (1 - ans * ans),), lambda sp, x: sp.tanh(x),
+    "tanh", np.tanh, (lambda g, ans, x: g * (-(ans * ans) + 1),), lambda sp, x: sp.tanh(x),
     "hyperbolic tangent", namespaces=("tf", "tf.math", "tf.nn", "np", "math"))
 sigmoid = primitive(
     "sigmoid", _np_sigmoid, (lambda g, ans, x: g * ans * (1 - ans),),

@@ -37,6 +37,8 @@ class GradientTape:
     # ------------------------------------------------------------ recording
 
     def __enter__(self) -> GradientTape:
+        if self._entries is None:  # a used-up tape records afresh, as TensorFlow's does
+            self.reset()
         STATE.recording.append(self)
         return self
 
@@ -137,21 +139,25 @@ class GradientTape:
         if self._entries is None:
             raise RuntimeError(_USED_MESSAGE)
         entries = self._entries
-        if final and not self._persistent:
+        released = final and not self._persistent
+        if released:
             self._entries = None  # released: a second call raises
         source_ids = {id(s) for s in sources}
         needed = _depends_on(entries, source_ids & self._live)
-        paused = self in STATE.recording
+        # inside its own `with`, as in TensorFlow: a persistent tape records its backward pass (for
+        # higher derivatives); a non-persistent one stops recording once used up
+        paused = self in STATE.recording and not self._persistent
         if paused:
             STATE.recording.remove(self)
         raw = not STATE.recording  # nothing can record the backward pass: run rules on numpy
         try:
             STATE.raw = raw
             grads = _seeded(targets, seeds, needed, raw)
-            _walk(reversed(entries), grads, needed, source_ids, raw)
+            seeds.clear()  # the seeds now live in `grads` only, and are freed once walked past
+            _walk(_consumed(entries) if released else reversed(entries), grads, needed, source_ids, raw)
         finally:
             STATE.raw = False
-            if paused:
+            if paused and self._entries is not None:
                 STATE.recording.append(self)
         if raw:
             return {k: Tensor(to_numpy(v)) for k, v in grads.items() if k in source_ids}
@@ -160,27 +166,44 @@ class GradientTape:
 
 def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
     """The chain rule, backwards over the record: one loop, no recursion."""
+    # The hot loop of every gradient: methods are bound to local names once, and the shape check
+    # is a plain comparison (`unbroadcast` is called only when the shapes differ).
+    get, pop = grads.get, grads.pop
     for op, inputs, out, kwargs in entries:
         key = id(out)
-        g = grads.get(key) if key in source_ids else grads.pop(key, None)
+        g = get(key) if key in source_ids else pop(key, None)
         if g is None:
             continue
         ans = out._value if raw else out
         args = [x._value for x in inputs] if raw else inputs
+        rules = op.grads
         for i, x in enumerate(inputs):
-            if id(x) not in needed:
+            xid = id(x)
+            if xid not in needed:
                 continue
-            rule = op.grads[i] if not op.variadic else op.rule(i)
+            rule = rules[i] if op.arity else op.rule(i)  # arity 0: variadic, one shared rule
             if rule is None:
                 continue
             gx = rule(g, ans, *args, **kwargs)
-            if op.broadcasts:
-                gx = unbroadcast(gx, x.shape)
-            if gx.shape != x.shape:
-                raise GradientError(f"the gradient rule of '{op.name}' gave shape {gx.shape} for "
-                                    f"input {i} of shape {x.shape}")
-            previous = grads.get(id(x))
-            grads[id(x)] = gx if previous is None else previous + gx
+            shape = x._value.shape  # x.shape, for a tensor or a variable, without the property
+            if gx.shape != shape:
+                if op.broadcasts:
+                    gx = unbroadcast(gx, shape)
+                if gx.shape != shape:
+                    raise GradientError(f"the gradient rule of '{op.name}' gave shape {gx.shape} "
+                                        f"for input {i} of shape {shape}")
+            previous = get(xid)
+            grads[xid] = gx if previous is None else previous + gx
+
+
+def _consumed(entries: list):
+    """A released record, last entry first, each taken off the list as the walk reaches it.
+
+    Nothing else holds most forward values, so each is freed as soon as the walk is past the rules
+    that read it, and the backward pass's own arrays reuse that memory instead of new pages.
+    """
+    while entries:
+        yield entries.pop()
 
 
 def _depends_on(entries: list, source_ids: set) -> set:

@@ -32,7 +32,11 @@ def apply(op, *args, **kwargs):
     """Run primitive `op` on `args`; record it on every open tape that watches one of its inputs."""
     if STATE.raw:
         return op.forward(*args, **kwargs)
-    inputs = [a if type(a) is Tensor else _lift(a, args) for a in args]
+    inputs = args  # the common case, all tensors already: no list to build
+    for a in args:
+        if type(a) is not Tensor:
+            inputs = [a if type(a) is Tensor else _lift(a, args) for a in args]
+            break
     try:
         value = op.forward(*[t._value for t in inputs], **kwargs)
     except ValueError as error:
@@ -58,6 +62,9 @@ def _dtype_hint(args) -> np.dtype | None:
 
 
 def _lift(a, args) -> Tensor:
+    if type(a) is float:  # the usual constant (`y * 0.5`): what to_numpy gives, without asarray
+        dtype = _dtype_hint(args)
+        return Tensor((DEFAULT_FLOAT if dtype is None else dtype).type(a))
     if isinstance(a, Variable):
         return a._read()
     if isinstance(a, Tensor):
@@ -185,6 +192,9 @@ class _Operators:
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self._value, dtype=dtype)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._value, spec) if spec else str(self)
 
     def __float__(self) -> float:
         return float(self._value)

@@ -26,7 +26,7 @@ def clean_engine():
 
 @pytest.fixture
 def throwaway_primitive():
-    """`make(forward, grads, **facts)` registers a primitive under a unique name, removed afterwards."""
+    """`make(forward, grads, **facts)`: a primitive under a unique name, unregistered afterwards."""
     made: list[str] = []
 
     def make(forward, grads, sympy=None, doc="a primitive made by a test", **facts):

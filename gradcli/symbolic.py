@@ -1,0 +1,785 @@
+"""The program as sympy expressions, and its derivatives evaluated at the program's point.
+
+The walker that runs a program on the tape (`interpret.Walker`) hands each operation to
+`SympyBackend`, which builds it from the primitive's own sympy form (`Op.sympy`): the program's
+text never reaches sympy, and symbol names are our declared names, never arbitrary text.
+
+What the tape does not differentiate through (`stop_gradient`, the values given to assignments,
+statements run under `--stop`) enters the expressions as the numbers one numeric forward run
+computed (`run_forward`), so the derivative sympy computes is the one the tape should compute.
+
+sympy is imported inside functions only: importing this module does not import it.
+
+Nothing sympy does may hang the caller (simplify, and even evaluating a constant such as
+exp(exp(exp(exp(10.0)))), can run for hours). `expected_gradients` therefore runs sympy in a
+forked child that is killed when late (POSIX, when the caller runs no other thread), else in a
+daemon thread that is abandoned when late: a thread cannot be killed, but a daemon does not keep
+the process alive, so the command still exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .evaluate import NumericBackend, value_of
+from .interpret import Walker, statement_label
+from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op
+from .result import Request
+from .tensor import Variable
+
+MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
+MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
+MAX_DEPTH = 400  # nesting of an expression: sympy recurses, and slowly, on deeper ones
+MAX_SHOWN_TREE = 5_000  # a derivative larger than this is not shown (nor simplified)
+SIMPLE_TREE = 5  # a shown expression this small is not simplified
+MAX_TEXT = 500  # characters of a shown expression
+HUGE_BITS = 2**16  # a number beyond 2**(2**16) is taken as infinite (mpmath would crawl on)
+CHILD_RECURSION_LIMIT = 10_000  # in a forked worker (a thread keeps the caller's limit)
+GRACE = 0.25  # seconds allowed beyond a deadline for a worker's answer to arrive
+ISOLATION = "auto"  # "auto" | "fork" | "thread": where expected_gradients runs sympy
+
+
+class NoSympyForm(Exception):
+    """The program cannot be (or was not) translated to sympy: check it by finite differences."""
+
+
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+# ---------------------------------------------------------------- the numeric forward run
+
+
+@dataclass
+class ForwardRun:
+    """The numbers of one forward run without a tape.
+
+    `recorded`: per node span, the values the tape does not differentiate through (stop_gradient
+    and assignment deltas); `priors`: per assignment span, the variable's value just before it;
+    `statements`: (label, value when the statement ran), in order; `created`: the variables the
+    program made (dense); `env`: every name's final value; `last`: the last statement's value.
+    """
+
+    recorded: dict
+    priors: dict
+    statements: list
+    created: dict
+    env: dict
+    last: np.ndarray | None
+
+    def named(self, name: str) -> np.ndarray:
+        if name in self.env:
+            return self.env[name]
+        return self.created[name]
+
+
+class ForwardBackend(NumericBackend):
+    """The numeric backend, also keeping each statement's value and each assignment's prior.
+
+    With `priors` from a base run (finite differences), a perturbation of a variable survives a
+    plain `assign` as it does on the tape: every read of a watched variable is the variable itself,
+    so the tape's gradient flows through reads made after an `assign` (d/dx of x*x after
+    assign(x, 5) is 10), and the finite difference must see the same.
+    """
+
+    def __init__(self, request: Request, overrides=None, frozen=None, priors=None):
+        super().__init__(request, None, overrides, frozen)
+        self.base_priors = priors
+        self.priors: dict = {}
+        self.statement_values: list = []
+
+    def statement(self, label: str, node, run: Callable):
+        value, deps = super().statement(label, node, run)
+        self.statement_values.append((label, np.array(value_of(value))))
+        return value, deps
+
+    def assign(self, kind: str, name: str, variable, delta, node):
+        prior = np.array(value_of(variable)) if isinstance(variable, Variable) else None
+        self.priors[node.span] = prior
+        out = super().assign(kind, name, variable, delta, node)
+        if kind == "assign" and self.base_priors is not None and prior is not None:
+            shift = prior.astype(np.float64) - self.base_priors[node.span]
+            if np.any(shift):
+                variable.assign(value_of(variable) + shift)
+        return out
+
+
+def run_forward(request: Request, overrides=None, frozen=None, priors=None) -> ForwardRun:
+    """Run the program once, forward only, with `overrides` by name and `frozen` values by span."""
+    backend = ForwardBackend(request, overrides, frozen, priors)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env, deps = backend.declare()
+        walker = Walker(request.program, backend, env, deps)
+        walker.run()
+    created = {name: np.array(value_of(v)) for name, v in backend.created}
+    last = np.array(value_of(walker.statements[-1][1])) if walker.statements else None
+    return ForwardRun(
+        recorded=dict(backend.recorded),
+        priors=backend.priors,
+        statements=backend.statement_values,
+        created=created,
+        env={name: np.array(value_of(v)) for name, v in walker.env.items()},
+        last=last,
+    )
+
+
+def input_elements(request: Request, forward: ForwardRun) -> int:
+    """Scalar elements of the program's inputs: declared values and created variables."""
+    declared = sum(int(np.size(d.value)) for d in request.declarations)
+    return declared + sum(int(v.size) for v in forward.created.values())
+
+
+# ---------------------------------------------------------------- the sympy backend
+
+
+class _Var:
+    """A variable: assignments change its expression; a statement naming it aliases it."""
+
+    __slots__ = ("expr", "numeric")
+
+    def __init__(self, expr: np.ndarray, numeric: np.ndarray):
+        self.expr = expr
+        self.numeric = np.asarray(numeric, dtype=np.float64)
+
+
+def _objects(shape) -> np.ndarray:
+    return np.empty(shape, dtype=object)
+
+
+class SympyBackend:
+    """The walker's backend: values are numpy object arrays (0-d for scalars) of sympy objects.
+
+    Declared float inputs, created variables and the `intermediate` statement (a `--wrt` that
+    names a statement) are symbols; `point` maps each symbol to its value as a sympy Float.
+    """
+
+    def __init__(self, request: Request, forward: ForwardRun, intermediate: str | None = None):
+        self.sp = _sympy()
+        self.request = request
+        self.forward = forward
+        self.intermediate = intermediate
+        self.symbols: dict[str, np.ndarray] = {}
+        self.point: dict = {}
+        self.layers = 0
+        self._count = 0  # statements run so far
+        labels = [statement_label(st, request.program.source) for st in request.program.statements]
+        # the tape differentiates with respect to the name's final tensor: its last statement
+        self._intermediate_at = max(
+            (i for i, label in enumerate(labels) if label == intermediate), default=None
+        )
+
+    # ------------------------------------------------------------ values
+
+    def as_expr(self, v):
+        """One element as a sympy object; numbers beyond any float's range become infinite."""
+        sp = self.sp
+        if isinstance(v, sp.Basic):
+            return clamp(sp, v)
+        if isinstance(v, (bool, np.bool_)):
+            return sp.true if v else sp.false
+        if isinstance(v, (int, np.integer)) and abs(int(v)) <= 2**53:
+            return sp.Integer(int(v))
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return clamp(sp, sp.Float(float(v)))
+        raise NoSympyForm(f"cannot use a value of type {type(v).__name__} in sympy")
+
+    def wrap(self, out) -> np.ndarray:
+        """Any result (object array, numeric array or scalar) as an object array of sympy."""
+        array = np.asarray(out) if isinstance(out, np.ndarray) else None
+        if array is None:
+            array = _objects(())
+            array[()] = out
+        if array.size > MAX_VALUE_ELEMENTS:
+            raise NoSympyForm(f"a value of {array.size:,} elements is too large for sympy")
+        result = _objects(array.shape)
+        for index in np.ndindex(array.shape):
+            result[index] = self.as_expr(array[index])
+        return result
+
+    def constants(self, value) -> np.ndarray:
+        return self.wrap(np.asarray(value))
+
+    def make_symbols(self, name: str, value: np.ndarray) -> np.ndarray:
+        """Symbols for `name` (`x`, or `x[i,j]` per element) at `value`; constants if not float."""
+        value = np.asarray(value)
+        if value.dtype.kind != "f":
+            return self.constants(value)
+        symbols = _objects(value.shape)
+        for index in np.ndindex(value.shape):
+            label = f"{name}[{','.join(str(i) for i in index)}]" if index else name
+            symbol = self.sp.Symbol(label, real=True)
+            symbols[index] = symbol
+            self.point[symbol] = self.sp.Float(float(value[index]))
+        self.symbols[name] = symbols
+        return symbols
+
+    def read(self, value) -> np.ndarray:
+        if isinstance(value, _Var):
+            return value.expr
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            return value
+        raise NoSympyForm(f"unexpected value {type(value).__name__}")
+
+    # ------------------------------------------------------------ the walker's protocol
+
+    def declare(self) -> tuple[dict, dict]:
+        env, deps = {}, {}
+        for d in self.request.declarations:
+            expr = self.make_symbols(d.name, d.value)
+            env[d.name] = expr if d.kind == "constant" else _Var(expr, d.value)
+            deps[d.name] = {d.name: ""}
+        return env, deps
+
+    def literal(self, value):
+        return self.wrap(value if isinstance(value, bool) else float(value))
+
+    def apply(self, op: Op, inputs: list, params: dict, node):
+        if op.name == "stop_gradient":  # a constant for the tape: the number the run computed
+            return self.constants(self.forward.recorded[node.span])
+        values = [self.read(v) for v in inputs]
+        form = op.sympy
+        if form is None:
+            raise NoSympyForm(f"{op.name} has no sympy form")
+        if form == FORWARD_ON_OBJECTS:
+            if op.name == "broadcast_to":
+                _check_size(np.prod(params.get("shape", ()), dtype=float))
+            return self.wrap(op.forward(*values, **params))
+        if op.kind in ("reduction", "shape", "linalg"):  # a form that takes whole arrays
+            return self.wrap(form(self.sp, *values, **params))
+        shape = np.broadcast_shapes(*(v.shape for v in values))
+        _check_size(np.prod(shape, dtype=float))
+        if op.name == "power":
+            values = self._power_convention(*values)
+        sp = self.sp
+        elementwise = np.frompyfunc(lambda *args: form(sp, *args, **params), len(values), 1)
+        return self.wrap(elementwise(*values))
+
+    def _power_convention(self, base: np.ndarray, exponent: np.ndarray) -> list:
+        """TensorFlow's rule: d/dy x**y is 0 where x <= 0. Where the base is <= 0 at the point,
+        the exponent enters as its value there: the same value, the same d/dx, and no d/dy."""
+        base, exponent = np.broadcast_arrays(base, exponent)
+        exponent = exponent.copy()
+        for index in np.ndindex(exponent.shape):
+            if not getattr(exponent[index], "free_symbols", None):
+                continue
+            try:
+                x, _ = to_float(self.sp, at_point(self.sp, base[index], self.point))
+            except NoSympyForm:
+                continue
+            if x <= 0:
+                exponent[index] = at_point(self.sp, exponent[index], self.point)
+        return [base, exponent]
+
+    def pack(self, items: list, node):
+        if not items:
+            return _objects((0,))
+        values = [self.read(item) for item in items]
+        _check_size(len(values) * values[0].size)
+        return self.wrap(np.stack(values))
+
+    def dense(self, x, units: int, activation, use_bias: bool, node):
+        name = "dense" if self.layers == 0 else f"dense_{self.layers}"
+        self.layers += 1
+        created = []
+        for part in ("kernel", "bias") if use_bias else ("kernel",):
+            var_name = f"{name}/{part}"
+            value = self.forward.created[var_name]
+            created.append((var_name, _Var(self.make_symbols(var_name, value), value)))
+        y = self.apply(REGISTRY["matmul"], [x, created[0][1]], {}, node)
+        if use_bias:
+            y = self.apply(REGISTRY["add"], [y, created[1][1]], {}, node)
+        if activation not in (None, "linear"):
+            y = self.apply(REGISTRY[activation], [y], {}, node)
+        return y, created
+
+    def assign(self, kind: str, name: str, variable, delta, node):
+        """TensorFlow's semantics: the assignment is not differentiated (its value is a constant),
+        and every later read of the variable is the variable itself (derivative 1), so after
+        assign(x, 5) the expression is x + (5 - x0): the value 5, the derivative of x."""
+        if not isinstance(variable, _Var):
+            raise NoSympyForm(f"{kind} on a value that is not a variable")
+        delta = np.asarray(self.forward.recorded[node.span], dtype=np.float64)
+        if kind == "assign_add":
+            shift, numeric = delta, variable.numeric + delta
+        elif kind == "assign_sub":
+            shift, numeric = -delta, variable.numeric - delta
+        else:
+            numeric = np.broadcast_to(delta, variable.numeric.shape)
+            shift = numeric - variable.numeric
+        shift = np.broadcast_to(shift, variable.numeric.shape)
+        variable.expr = self.wrap(np.add(variable.expr, self.constants(shift)))
+        variable.numeric = np.array(numeric, dtype=np.float64)
+        return variable
+
+    def statement(self, label: str, node, run: Callable):
+        value, deps = run()
+        index, self._count = self._count, self._count + 1
+        recorded_label, numeric = self.forward.statements[index]
+        if recorded_label != label:
+            raise NoSympyForm("the numeric run and the translation disagree on the statements")
+        if label == self.intermediate and index == self._intermediate_at:
+            if isinstance(value, _Var):
+                raise NoSympyForm(f"'{label}' is a variable, not an intermediate value")
+            value = self.make_symbols(label, numeric)
+        elif label in self.request.stop and not isinstance(value, _Var):
+            value = self.constants(numeric)  # run with recording paused: a constant for the tape
+        return value, deps
+
+
+def _check_size(count) -> None:
+    if count > MAX_VALUE_ELEMENTS:
+        raise NoSympyForm(f"a value of {int(count):,} elements is too large for sympy")
+
+
+def clamp(sp, value):
+    """A Float beyond 2**(2**16) in size as +-oo (below its inverse as 0): float64 overflows far
+    earlier, and mpmath would spend unbounded time on such numbers (exp of them, sin of them)."""
+    if isinstance(value, sp.Float):
+        sign, mantissa, exponent, bits = value._mpf_
+        if mantissa and exponent + bits > HUGE_BITS:
+            return -sp.oo if sign else sp.oo
+        if mantissa and exponent + bits < -HUGE_BITS:
+            return sp.Float(0.0)
+    return value
+
+
+# ---------------------------------------------------------------- translations
+
+
+@dataclass
+class Translation:
+    """A program in sympy: each name's final value, each statement's, the symbols and the point."""
+
+    request: Request
+    env: dict  # name -> object array (final value)
+    statements: dict  # label -> object array (the last statement with that label)
+    last: np.ndarray | None
+    symbols: dict  # input name -> object array of Symbols
+    point: dict  # Symbol -> Float
+
+    def value(self, name: str | None) -> np.ndarray:
+        """A target: a name, a statement's label, or (None) the last statement."""
+        if name is None:
+            if self.last is None:
+                raise NoSympyForm("the program has no statements")
+            return self.last
+        if name in self.env:
+            return self.env[name]
+        if name in self.statements:
+            return self.statements[name]
+        raise NoSympyForm(f"the program has no value named '{name}'")
+
+
+def translate(
+    request: Request, forward: ForwardRun | None = None, *, intermediate: str | None = None
+) -> Translation:
+    """The program built from the primitives' sympy forms, with symbols for its inputs."""
+    forward = forward if forward is not None else run_forward(request)
+    backend = SympyBackend(request, forward, intermediate)
+    env, deps = backend.declare()
+    walker = Walker(request.program, backend, env, deps)
+    with np.errstate(all="ignore"):
+        walker.run()
+
+    def final(value):
+        return backend.read(value)
+
+    return Translation(
+        request=request,
+        env={name: final(v) for name, v in walker.env.items()},
+        statements={label: final(v) for label, v, _ in walker.statements},
+        last=final(walker.statements[-1][1]) if walker.statements else None,
+        symbols=backend.symbols,
+        point=backend.point,
+    )
+
+
+def to_sympy(request: Request, forward: ForwardRun | None = None, *, intermediate=None) -> tuple:
+    """(statements: label -> object array, symbols: name -> object array of Symbols,
+    point: Symbol -> Float). `forward` is a `run_forward(request)`, run here when not given."""
+    translation = translate(request, forward, intermediate=intermediate)
+    return translation.statements, translation.symbols, translation.point
+
+
+def is_intermediate(request: Request, forward: ForwardRun, name: str) -> bool:
+    declared = any(d.name == name for d in request.declarations)
+    return not declared and name not in forward.created
+
+
+def symbolic_derivative(request: Request, target: str | None, source: str):
+    """d(sum of target)/d(source) as sympy: one expression for a scalar source, else an object
+    array of the source's shape. `target` None is the last statement. Runs in this process."""
+    sp = _sympy()
+    forward = run_forward(request)
+    intermediate = source if is_intermediate(request, forward, source) else None
+    translation = translate(request, forward, intermediate=intermediate)
+    if source not in translation.symbols:
+        raise NoSympyForm(f"'{source}' is not a float input or statement of the program")
+    total = sp.Add(*translation.value(target).flat)
+    symbols = translation.symbols[source]
+    derivatives = _objects(symbols.shape)
+    for index in np.ndindex(symbols.shape):
+        derivatives[index] = sp.diff(total, symbols[index])
+    return derivatives[()] if derivatives.ndim == 0 else derivatives
+
+
+# ---------------------------------------------------------------- numbers at the point
+
+
+def measure(expr, limit: int | None = None) -> tuple[int, int]:
+    """(nodes, depth) of `expr` written out as a tree, in time linear in its shared form; the
+    count stops soon after passing `limit`."""
+    sizes: dict[int, tuple[int, int]] = {}
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        waiting = [a for a in node.args if id(a) not in sizes]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        stack.pop()
+        parts = [sizes[id(a)] for a in node.args]
+        sizes[id(node)] = (1 + sum(n for n, _ in parts), 1 + max((d for _, d in parts), default=0))
+        if limit is not None and sizes[id(node)][0] > limit:
+            return sizes[id(node)]
+    return sizes[id(expr)]
+
+
+def tree_size(expr, limit: int | None = None) -> int:
+    return measure(expr, limit)[0]
+
+
+def at_point(sp, expr, point: dict):
+    """`expr` with the symbols replaced by Floats, rebuilt bottom-up once per shared subexpression.
+
+    sympy evaluates each rebuilt node (sin(Float) is a Float, a Piecewise picks its branch), so
+    this is `xreplace(point)` in time linear in the shared form, with `clamp` on every number.
+    DiracDelta is 0: it comes only from sign, whose gradient TensorFlow defines as 0 everywhere.
+    """
+    done: dict = {}
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if node in done:
+            stack.pop()
+            continue
+        if node in point:
+            done[node] = point[node]
+        elif node.func is sp.DiracDelta:
+            done[node] = sp.Integer(0)
+        elif not node.args:
+            done[node] = node
+        else:
+            waiting = [a for a in node.args if a not in done]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            done[node] = clamp(sp, node.func(*[done[a] for a in node.args]))
+        stack.pop()
+    return done[expr]
+
+
+def to_float(sp, value) -> tuple[float, bool]:
+    """A value at the point as (float, sign unknown): complex values are nan (numpy's answer for
+    a real program), zoo is an infinity of unknown sign."""
+    if value is sp.nan:
+        return float("nan"), False
+    if value is sp.zoo:
+        return float("inf"), True
+    if value is sp.oo or value is -sp.oo:
+        return (float("inf") if value is sp.oo else float("-inf")), False
+    if value.is_Number:
+        try:
+            return float(value), False
+        except OverflowError:
+            return (float("inf") if value > 0 else float("-inf")), False
+    if value.is_number:
+        real, imaginary = value.evalf().as_real_imag()
+        if imaginary is sp.nan or imaginary.is_zero is False:
+            return float("nan"), False
+        if imaginary.is_zero and real.is_Number:
+            return to_float(sp, real)
+    raise NoSympyForm(f"the derivative is not a number at the point: {str(value)[:80]}")
+
+
+# ---------------------------------------------------------------- shown expressions
+
+
+def display_form(sp, expr):
+    """`expr` for people: integral Floats (every literal is a Float) as Integers, so 2.0*x**1.0
+    shows as 2*x. Only shown, never evaluated: the values come from the Float form."""
+    integral = {}
+    for number in expr.atoms(sp.Float):
+        value = float(number)
+        if value.is_integer() and abs(value) <= 2**53:
+            integral[number] = sp.Integer(int(value))
+    return expr.xreplace(integral) if integral else expr
+
+
+def text(sp, expr) -> str:
+    shown = sp.sstr(expr, full_prec=False)
+    return shown if len(shown) <= MAX_TEXT else shown[: MAX_TEXT - 3] + "..."
+
+
+# ---------------------------------------------------------------- expected gradients
+
+
+@dataclass(frozen=True)
+class Expected:
+    """sympy's derivative of a target's sum with respect to one source, at the point."""
+
+    values: np.ndarray  # float64, the source's shape
+    unsigned: np.ndarray  # bool, the source's shape: infinite with an unknown sign (zoo)
+    expression: str | None  # the derivative for a one-element source, else a short summary
+
+
+def _compute(request: Request, forward: ForwardRun, wanted: list) -> tuple[dict, list]:
+    """For each (index, target, source): an `Expected`, or a string saying why not."""
+    sp = _sympy()
+    translations: dict = {}
+    results: dict = {}
+    to_simplify: list = []
+    for key in wanted:
+        _, target, source = key
+        try:
+            intermediate = source if is_intermediate(request, forward, source) else None
+            if intermediate not in translations:
+                try:
+                    translations[intermediate] = translate(
+                        request, forward, intermediate=intermediate
+                    )
+                except Exception as error:  # the translation fails once for every source
+                    translations[intermediate] = error
+            translation = translations[intermediate]
+            if isinstance(translation, Exception):
+                raise translation
+            results[key], shown = _expected(sp, translation, target, source)
+            if shown is not None:
+                to_simplify.append((key, shown))
+        except Exception as error:  # sympy raises many kinds; each means: check numerically
+            results[key] = f"{type(error).__name__}: {error}"[:200]
+    return results, to_simplify
+
+
+def _expected(sp, translation: Translation, target: str | None, source: str) -> tuple:
+    """The `Expected` values, and the shown expression to simplify (None: nothing to simplify)."""
+    symbols = translation.symbols.get(source)
+    if symbols is None:
+        raise NoSympyForm(f"'{source}' is not a symbol of the translation")
+    total = sp.Add(*translation.value(target).flat)
+    nodes, depth = measure(total, MAX_TREE)
+    if nodes > MAX_TREE or depth > MAX_DEPTH:
+        raise NoSympyForm("the target's expression is too large or too deep for sympy")
+    values = np.empty(symbols.shape, dtype=np.float64)
+    unsigned = np.zeros(symbols.shape, dtype=bool)
+    derivative = None
+    for index in np.ndindex(symbols.shape):
+        derivative = sp.diff(total, symbols[index])
+        values[index], unsigned[index] = to_float(sp, at_point(sp, derivative, translation.point))
+    if symbols.size != 1:
+        return Expected(values, unsigned, f"{symbols.size} partial derivatives"), None
+    if tree_size(derivative, MAX_SHOWN_TREE) > MAX_SHOWN_TREE:
+        return Expected(values, unsigned, None), None
+    shown = display_form(sp, derivative)
+    small = tree_size(shown) <= SIMPLE_TREE  # 2*x + 4 cannot get simpler: spare simplify's time
+    return Expected(values, unsigned, text(sp, shown)), None if small else shown
+
+
+def expected_gradients(
+    request: Request,
+    forward: ForwardRun,
+    wanted: list,
+    *,
+    budget: float = 2.0,
+    timeout: float = 5.0,
+) -> dict:
+    """sympy's gradients for `wanted` [(index, target label or None, source)]: per key an
+    `Expected`, or a string saying why there is none (then check by finite differences).
+
+    The derivatives must be ready within `timeout` seconds; then the shown expressions are
+    simplified within `budget` seconds in all (those not done in time stay unsimplified).
+    """
+    sp = _sympy()  # imported here, so that a forked worker does not import it again
+
+    def produce(interrupt) -> Iterator:
+        results, to_simplify = _compute(request, forward, wanted)
+        yield results
+        end = time.monotonic() + budget
+        for key, expr in to_simplify:
+            try:
+                with interrupt(end - time.monotonic()):
+                    shown = sp.simplify(expr)
+            except OutOfTime:
+                return
+            except Exception:
+                continue
+            yield key, text(sp, shown)
+
+    worker = start_worker(produce)
+    try:
+        try:
+            results = worker.receive(timeout)
+        except Late as why:
+            return {key: f"sympy did not answer within {timeout:g} s ({why})" for key in wanted}
+        end = time.monotonic() + budget + GRACE
+        while True:
+            try:
+                key, shown = worker.receive(end - time.monotonic())
+            except Late:
+                break
+            results[key] = replace(results[key], expression=shown)
+        return results
+    finally:
+        worker.close()
+
+
+# ---------------------------------------------------------------- workers with deadlines
+
+
+class Late(Exception):
+    """A worker had no answer in time (or ended, or failed)."""
+
+
+class OutOfTime(BaseException):
+    """Raised inside a worker when its time is up (BaseException: sympy's `except Exception`
+    clauses must not swallow it)."""
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """Interrupt the block after `seconds` (SIGALRM: a forked worker's main thread only)."""
+    if seconds <= 0:
+        raise OutOfTime
+
+    def ring(signum, frame):
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _no_alarm(seconds: float):
+    """A thread cannot be interrupted: the caller stops waiting for it instead."""
+    if seconds <= 0:
+        raise OutOfTime
+    yield
+
+
+def start_worker(produce: Callable):
+    """Run `produce(interrupt)`, a generator of picklable messages, away from the caller."""
+    mode = ISOLATION
+    if mode == "auto":
+        can_fork = hasattr(os, "fork") and sys.platform != "darwin"
+        mode = "fork" if can_fork and threading.active_count() == 1 else "thread"
+    return ForkWorker(produce) if mode == "fork" else ThreadWorker(produce)
+
+
+class ForkWorker:
+    """A forked child; its messages come through a pipe; `close` kills it if it still runs."""
+
+    def __init__(self, produce: Callable):
+        from multiprocessing.connection import Connection
+
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when forking with threads alive; the child runs only sympy,
+            # and a child that deadlocks is killed at its deadline like one that is slow
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            status = 1
+            try:
+                # deep programs make deep expressions, and sympy recurses: in a child, running
+                # out of C stack costs a segfault, which the parent sees as a late answer
+                sys.setrecursionlimit(max(sys.getrecursionlimit(), CHILD_RECURSION_LIMIT))
+                os.close(read_end)
+                out = Connection(write_end, readable=False)
+                try:
+                    for message in produce(_alarm):
+                        out.send(("message", message))
+                    out.send(("end", "no more messages"))
+                except BaseException as error:  # noqa: B036 - reported to the parent
+                    out.send(("error", f"{type(error).__name__}: {error}"[:300]))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pid = pid
+        self.connection = Connection(read_end, writable=False)
+
+    def receive(self, timeout: float):
+        if not self.connection.poll(max(timeout, 0.0)):
+            raise Late("timed out")
+        try:
+            kind, payload = self.connection.recv()
+        except (EOFError, OSError) as error:
+            raise Late("the worker stopped") from error
+        if kind != "message":
+            raise Late(payload)
+        return payload
+
+    def close(self) -> None:
+        self.connection.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # already reaped (SIGCHLD ignored)
+            os.waitpid(self.pid, 0)
+
+
+class ThreadWorker:
+    """A daemon thread; when the caller stops waiting it is abandoned (it stops at its next
+    message, and a daemon thread never keeps the process alive)."""
+
+    def __init__(self, produce: Callable):
+        import queue
+
+        self._empty = queue.Empty
+        self.queue: queue.Queue = queue.Queue()
+        self.stopped = threading.Event()
+        thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
+        thread.name = "gradcli-sympy"
+        thread.start()
+
+    def _run(self, produce: Callable) -> None:
+        try:
+            for message in produce(_no_alarm):
+                if self.stopped.is_set():
+                    return
+                self.queue.put(("message", message))
+            self.queue.put(("end", "no more messages"))
+        except BaseException as error:  # noqa: B036 - reported to the caller
+            self.queue.put(("error", f"{type(error).__name__}: {error}"[:300]))
+
+    def receive(self, timeout: float):
+        try:
+            kind, payload = self.queue.get(timeout=max(timeout, 0.0))
+        except self._empty:
+            raise Late("timed out") from None
+        if kind != "message":
+            raise Late(payload)
+        return payload
+
+    def close(self) -> None:
+        self.stopped.set()

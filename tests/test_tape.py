@@ -1,0 +1,480 @@
+"""GradientTape, one TensorFlow rule per test."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import gradcli as gc
+from gradcli.errors import ArgumentError, GradientError
+
+pytestmark = pytest.mark.usefixtures("clean_engine")
+
+
+def value(t):
+    return None if t is None else np.asarray(t.numpy()).tolist()
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def test_a_persistent_tape_gives_several_gradients():
+    x = gc.Variable(3.0)
+    with gc.GradientTape(persistent=True) as tape:
+        y = x * x
+        z = y * y
+    assert value(tape.gradient(z, x)) == 108.0
+    assert value(tape.gradient(y, x)) == 6.0
+    assert value(tape.jacobian(y, x)) == 6.0
+    assert value(tape.gradient(z, x)) == 108.0
+
+
+@pytest.mark.parametrize("first", ["gradient", "jacobian"])
+@pytest.mark.parametrize("second", ["gradient", "jacobian"])
+def test_a_non_persistent_tape_refuses_a_second_call_and_says_to_use_persistent(first, second):
+    x = gc.Variable([1.0, 2.0])
+    with gc.GradientTape() as tape:
+        y = x * x
+    assert value(getattr(tape, first)(y, x)) is not None
+    with pytest.raises(RuntimeError, match=r"persistent=True"):
+        getattr(tape, second)(y, x)
+
+
+def test_a_non_persistent_tape_used_inside_its_context_stops_recording():
+    x = gc.Variable(3.0)
+    with gc.GradientTape() as tape:
+        y = x * x
+        assert value(tape.gradient(y, x)) == 6.0
+        z = y * x  # TensorFlow pops a used-up tape: later operations are not recorded
+    assert value(z) == 27.0
+    with pytest.raises(RuntimeError, match=r"persistent=True"):
+        tape.gradient(z, x)
+
+
+def test_a_persistent_tape_used_inside_its_context_records_its_own_backward_pass():
+    x = gc.Variable(3.0)
+    with gc.GradientTape(persistent=True) as tape:
+        y = x * x
+        dy = tape.gradient(y, x)  # 2x, recorded on the tape itself
+        z = y * dy  # 2x**3
+    assert value(dy) == 6.0
+    assert value(tape.gradient(z, x)) == 54.0  # 6x**2
+    assert value(tape.gradient(dy, x)) == 2.0
+
+
+def test_a_used_up_tape_entered_again_records_afresh():
+    x = gc.Variable(3.0)
+    tape = gc.GradientTape()
+    with tape:
+        y = x * x
+    assert value(tape.gradient(y, x)) == 6.0
+    with tape:
+        z = x * 4.0
+    assert value(tape.gradient(z, x)) == 4.0
+
+
+def test_a_persistent_tape_entered_again_keeps_recording():
+    x = gc.Variable(3.0)
+    tape = gc.GradientTape(persistent=True)
+    with tape:
+        y = x * x
+    with tape:
+        z = y * x
+    assert value(tape.gradient(z, x)) == 27.0
+    assert value(tape.gradient(y, x)) == 6.0
+
+
+# ---------------------------------------------------------------- what is watched
+
+
+def test_watch_makes_a_constant_a_source():
+    x = gc.constant(3.0)
+    with gc.GradientTape() as tape:
+        tape.watch(x)
+        y = x**2
+    assert value(tape.gradient(y, x)) == 6.0
+
+
+def test_watch_accepts_nested_lists_tuples_and_dicts():
+    a, b, c = gc.constant(1.0), gc.constant(2.0), gc.constant(3.0)
+    v = gc.Variable(4.0, trainable=False)
+    with gc.GradientTape() as tape:
+        tape.watch({"first": [a, (b, v)], "second": c})
+        y = a * b * c * v
+    assert [value(g) for g in tape.gradient(y, [a, b, c, v])] == [24.0, 12.0, 8.0, 6.0]
+
+
+def test_watch_refuses_what_is_not_a_tensor_or_variable():
+    with gc.GradientTape() as tape, pytest.raises(ArgumentError, match="watch"):
+        tape.watch([gc.constant(1.0), 2.0])
+
+
+def test_without_auto_watch_only_watched_variables_get_gradients():
+    x0, x1, x2 = gc.Variable(0.0), gc.Variable(10.0), gc.Variable(1.0)
+    with gc.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x2)
+        tape.watch(x1)
+        y = gc.sin(x0) + gc.nn.softplus(x1) + x2
+    g = tape.gradient(y, {"x0": x0, "x1": x1, "x2": x2})
+    assert g["x0"] is None
+    assert value(g["x1"]) == pytest.approx(1 / (1 + math.exp(-10.0)), rel=1e-12)
+    assert value(g["x2"]) == 1.0
+    assert tape.watched_variables() == [x2, x1]  # the order they were first watched
+
+
+def test_watched_variables_are_listed_in_the_order_they_were_first_read():
+    a, b, c = gc.Variable(1.0), gc.Variable(2.0), gc.Variable(3.0)
+    with gc.GradientTape() as tape:
+        y = c * b + a * c + b
+    assert tape.watched_variables() == [c, b, a]
+    assert [value(g) for g in tape.gradient(y, [a, b, c])] == [3.0, 4.0, 3.0]
+
+
+def test_non_trainable_variables_are_not_watched_unless_asked():
+    frozen, asked = gc.Variable(3.0, trainable=False), gc.Variable(3.0, trainable=False)
+    with gc.GradientTape() as tape:
+        tape.watch(asked)
+        y = frozen**2 + asked**2
+    dfrozen, dasked = tape.gradient(y, [frozen, asked])
+    assert dfrozen is None and value(dasked) == 6.0
+    assert tape.watched_variables() == [asked]
+
+
+def test_constants_are_not_watched():
+    x = gc.constant(3.0)
+    with gc.GradientTape() as tape:
+        y = x**2
+    assert tape.gradient(y, x) is None
+    assert tape.watched_variables() == []
+
+
+def test_a_variable_plus_a_number_is_a_tensor_that_is_not_watched():
+    x0 = gc.Variable(3.0, name="x0")
+    x1 = gc.Variable(3.0, name="x1", trainable=False)
+    x2 = gc.Variable(2.0, name="x2") + 1.0
+    x3 = gc.constant(3.0)
+    assert isinstance(x2, gc.Tensor) and not isinstance(x2, gc.Variable)
+    with gc.GradientTape() as tape:
+        y = (x0**2) + (x1**2) + (x2**2)
+    g = tape.gradient(y, [x0, x1, x2, x3])
+    assert value(g[0]) == 6.0 and g[1:] == [None, None, None]
+    assert [v.name for v in tape.watched_variables()] == ["x0:0"]
+
+
+# ---------------------------------------------------------------- sources, targets, seeds
+
+
+def test_unconnected_gradients_are_none_by_default_and_zeros_when_asked():
+    x, u = gc.Variable(1.0), gc.Variable([5.0, 6.0], dtype=np.float32)
+    with gc.GradientTape(persistent=True) as tape:
+        y = 2 * x
+    assert tape.gradient(y, [x, u])[1] is None
+    assert tape.gradient(y, [x, u], unconnected_gradients="none")[1] is None
+    zero = tape.gradient(y, [x, u], unconnected_gradients="zero")[1]
+    assert value(zero) == [0.0, 0.0] and zero.dtype == np.float32 and zero.shape == (2,)
+    with pytest.raises(ArgumentError, match="unconnected_gradients"):
+        tape.gradient(y, x, unconnected_gradients="zeros")
+
+
+def test_sources_may_be_nested_and_the_result_has_their_structure():
+    w = gc.Variable([[0.5, -1.0], [0.25, 0.75], [-0.5, 0.2]], name="w")
+    b = gc.Variable(gc.zeros(2), name="b")
+    with gc.GradientTape(persistent=True) as tape:
+        y = [[1.0, 2.0, 3.0]] @ w + b
+        loss = gc.reduce_mean(y**2)
+    as_list = tape.gradient(loss, [w, b])
+    as_tuple = tape.gradient(loss, (w, b))
+    as_dict = tape.gradient(loss, {"w": w, "b": b})
+    nested = tape.gradient(loss, {"params": [w, (b,)], "again": w})
+    assert isinstance(as_list, list) and isinstance(as_tuple, tuple)
+    assert sorted(as_dict) == ["b", "w"]
+    assert value(as_dict["b"]) == pytest.approx([-0.5, 1.1], rel=1e-12)
+    assert value(as_list[1]) == value(as_tuple[1]) == value(nested["params"][1][0])
+    assert value(nested["again"]) == value(as_list[0]) == value(as_dict["w"])
+    assert as_list[0].shape == (3, 2) and as_list[1].shape == (2,)
+
+
+def test_several_targets_are_summed():
+    x = gc.Variable(2.0)
+    with gc.GradientTape(persistent=True) as tape:
+        y, z = x**2, x**3
+    assert value(tape.gradient([y, z], x)) == 16.0
+    assert value(tape.gradient({"a": y, "b": [z, (y,)]}, x)) == 20.0
+
+
+def test_the_gradient_with_respect_to_an_intermediate_tensor():
+    x = gc.Variable(2.0)
+    with gc.GradientTape(persistent=True) as tape:
+        h = x * 3.0
+        y = h**2
+    assert value(tape.gradient(y, h)) == 12.0
+    assert [value(g) for g in tape.gradient(y, [h, x])] == [12.0, 36.0]
+    assert value(tape.gradient(y, y)) == 1.0
+
+
+def test_the_same_source_twice_gets_its_gradient_twice():
+    x = gc.Variable(2.0)
+    with gc.GradientTape() as tape:
+        y = x**2
+    assert [value(g) for g in tape.gradient(y, [x, x])] == [4.0, 4.0]
+
+
+def test_a_non_scalar_target_is_summed():
+    x = gc.Variable([1.0, 2.0, 3.0])
+    with gc.GradientTape() as tape:
+        y = x * [[1.0], [10.0]]  # shape (2, 3)
+    assert value(tape.gradient(y, x)) == [11.0, 11.0, 11.0]
+
+
+def test_output_gradients_weight_each_element_of_the_target():
+    x = gc.Variable([1.0, 2.0, 3.0])
+    with gc.GradientTape(persistent=True) as tape:
+        y = x**2
+    weights = np.array([1.0, 0.5, -2.0])
+    assert value(tape.gradient(y, x, output_gradients=weights)) == [2.0, 2.0, -12.0]
+    assert value(tape.gradient(y, x, output_gradients=gc.constant(weights))) == [2.0, 2.0, -12.0]
+    with pytest.raises(ArgumentError, match="output_gradients"):
+        tape.gradient(y, x, output_gradients=np.ones(2))
+
+
+def test_sources_must_be_tensors_or_variables():
+    x = gc.Variable(1.0)
+    with gc.GradientTape() as tape:
+        y = x * 2
+    with pytest.raises(ArgumentError, match="sources"):
+        tape.gradient(y, [x, 3.0])
+
+
+def test_an_integer_source_gets_none_with_a_warning_that_says_why():
+    x = gc.Variable(3)
+    assert x.dtype.kind == "i"
+    with gc.GradientTape() as tape:
+        y = x * 2
+    with pytest.warns(UserWarning, match=r"integer dtype.*floating-point.*3\.0 instead of 3"):
+        assert tape.gradient(y, x) is None
+    assert tape.watched_variables() == []
+
+
+def test_watching_an_integer_constant_warns_and_its_gradient_is_none():
+    c = gc.constant(3)
+    with gc.GradientTape() as tape:
+        with pytest.warns(UserWarning, match="integer dtype"):
+            tape.watch(c)
+        y = c * c
+    with pytest.warns(UserWarning, match="integer dtype"):
+        assert tape.gradient(y, c) is None
+
+
+# ---------------------------------------------------------------- state and stopping
+
+
+def test_assign_add_breaks_the_chain():
+    x0, x1 = gc.Variable(3.0), gc.Variable(0.0)
+    with gc.GradientTape() as tape:
+        x3 = x1.assign_add(x0)
+        y = x3**2
+    dx0, dx1 = tape.gradient(y, [x0, x1])
+    assert dx0 is None
+    assert value(dx1) == 6.0
+
+
+def test_a_value_read_before_an_assign_keeps_its_old_value_in_the_gradient():
+    x = gc.Variable(3.0)
+    with gc.GradientTape() as tape:
+        y = x * x
+        x.assign(5.0)
+    assert value(x.read_value()) == 5.0
+    assert value(tape.gradient(y, x)) == 6.0
+
+
+def test_stop_recording_pauses_the_tape():
+    x = gc.Variable(3.0)
+    with gc.GradientTape(persistent=True) as tape:
+        y = x * x
+        with tape.stop_recording():
+            z = x * x
+        w = y + z
+    assert tape.gradient(z, x) is None
+    assert value(tape.gradient(w, x)) == 6.0
+    with pytest.raises(RuntimeError, match="stop_recording"):
+        with tape.stop_recording():
+            pass
+
+
+def test_stop_gradient_treats_its_input_as_a_constant():
+    x = gc.Variable(3.0)
+    with gc.GradientTape() as tape:
+        y = x * gc.stop_gradient(x)
+    assert value(tape.gradient(y, x)) == 3.0
+
+
+def test_reset_forgets_everything_recorded_and_watched():
+    x, c = gc.Variable(3.0), gc.constant(2.0)
+    with gc.GradientTape(persistent=True) as tape:
+        tape.watch(c)
+        y = x * x * c
+        tape.reset()
+        assert tape.watched_variables() == []
+        z = x * 4.0 + c
+    assert tape.gradient(y, x) is None
+    assert value(tape.gradient(z, x)) == 4.0
+    assert tape.gradient(z, c) is None
+
+
+# ---------------------------------------------------------------- jacobians
+
+
+def fd_jacobian(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """The Jacobian of numpy function f by central differences, shape f(x).shape + x.shape."""
+    out = np.asarray(f(x))
+    jac = np.zeros(out.shape + x.shape)
+    for j in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[j] = h
+        jac[(..., *j)] = (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h)
+    return jac
+
+
+def test_jacobian_of_a_vector_target_matches_finite_differences():
+    start = np.array([0.3, -0.7, 1.1])
+
+    def f(x, lib=np):
+        return [lib.sin(x[0]) * x[1], x[0] ** 2 * x[2], lib.exp(x[1] * x[2])]
+
+    x = gc.Variable(start)
+    with gc.GradientTape() as tape:
+        y = gc.stack(f(x, gc))
+    jac = tape.jacobian(y, x)
+    assert jac.shape == (3, 3)
+    np.testing.assert_allclose(jac.numpy(), fd_jacobian(lambda v: f(v), start), rtol=1e-7)
+
+
+def test_jacobian_of_a_matrix_target_has_shape_target_plus_source():
+    w0, x0 = np.array([[0.5, -1.0, 2.0], [0.25, 0.75, -0.3]]), np.array([0.2, -0.4, 0.9])
+    w, x, u = gc.Variable(w0), gc.Variable(x0), gc.Variable(1.0)
+    with gc.GradientTape(persistent=True) as tape:
+        y = gc.sin(w) * x  # shape (2, 3)
+    dw, dx, du = tape.jacobian(y, [w, x, u])
+    assert dw.shape == (2, 3, 2, 3) and dx.shape == (2, 3, 3) and du is None
+    np.testing.assert_allclose(dw.numpy(), fd_jacobian(lambda v: np.sin(v) * x0, w0), rtol=1e-7)
+    np.testing.assert_allclose(dx.numpy(), fd_jacobian(lambda v: np.sin(w0) * v, x0), rtol=1e-7)
+    zero = tape.jacobian(y, u, unconnected_gradients="zero")
+    assert zero.shape == (2, 3) and not zero.numpy().any()
+
+
+def test_jacobian_of_a_scalar_target_is_the_gradient():
+    x = gc.Variable([1.0, 2.0])
+    with gc.GradientTape() as tape:
+        y = gc.reduce_sum(x**2)
+    assert value(tape.jacobian(y, x)) == [2.0, 4.0]
+
+
+def test_jacobian_rows_that_do_not_reach_a_source_are_zero():
+    x = gc.Variable([1.0, 2.0])
+    with gc.GradientTape() as tape:
+        y = gc.concat([x * 2.0, gc.constant([5.0])])
+    assert value(tape.jacobian(y, x)) == [[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]]
+
+
+# ---------------------------------------------------------------- higher derivatives
+
+
+def test_nested_tapes_give_the_second_and_third_derivatives_of_x_cubed():
+    x = gc.Variable(2.0)
+    with gc.GradientTape() as third:
+        with gc.GradientTape() as second:
+            with gc.GradientTape() as first:
+                y = x**3
+            dy = first.gradient(y, x)
+        d2y = second.gradient(dy, x)
+    d3y = third.gradient(d2y, x)
+    assert (value(dy), value(d2y), value(d3y)) == (12.0, 12.0, 6.0)
+
+
+def test_nested_tapes_give_the_hessian_of_x2y_plus_sin_xy():
+    a, b = 0.7, -1.3
+    x, y = gc.Variable(a), gc.Variable(b)
+    with gc.GradientTape(persistent=True) as outer:
+        with gc.GradientTape() as inner:
+            f = x**2 * y + gc.sin(x * y)
+        dfdx, dfdy = inner.gradient(f, [x, y])
+    hessian = [[value(g) for g in outer.gradient(d, [x, y])] for d in (dfdx, dfdy)]
+    c, s = math.cos(a * b), math.sin(a * b)
+    assert value(dfdx) == pytest.approx(2 * a * b + b * c, rel=1e-14)
+    assert value(dfdy) == pytest.approx(a * a + a * c, rel=1e-14)
+    expected = [[2 * b - b * b * s, 2 * a + c - a * b * s], [2 * a + c - a * b * s, -a * a * s]]
+    np.testing.assert_allclose(hessian, expected, rtol=1e-13)
+
+
+def test_a_jacobian_under_an_outer_tape_gives_the_hessian():
+    x = gc.Variable([1.0, 2.0])
+    with gc.GradientTape() as outer:
+        with gc.GradientTape() as inner:
+            y = gc.reduce_sum(x**3) + x[0] * x[1]
+        g = inner.gradient(y, x)
+    assert value(outer.jacobian(g, x)) == [[6.0, 1.0], [1.0, 12.0]]
+
+
+def test_a_chain_of_100000_steps_runs_without_recursion_error():
+    x = gc.Variable(1.0)
+    with gc.GradientTape() as tape:
+        y = x
+        for _ in range(100_000):
+            y = y * 1.0000001
+    assert value(tape.gradient(y, x)) == pytest.approx(1.0000001**100_000, rel=1e-9)
+
+
+# ---------------------------------------------------------------- rules, shapes and dtypes
+
+
+def test_a_gradient_rule_of_the_wrong_shape_raises_gradient_error_naming_the_primitive(
+    throwaway_primitive,
+):
+    double = throwaway_primitive(lambda x: 2 * x, (lambda g, ans, x: np.sum(g),))
+    name = double.op.name
+    x = gc.Variable([1.0, 2.0, 3.0])
+    with gc.GradientTape() as tape:
+        y = double(x)
+    assert value(y) == [2.0, 4.0, 6.0]
+    with pytest.raises(GradientError, match=rf"'{name}'.*shape \(\).*shape \(3,\)"):
+        tape.gradient(y, x)
+
+
+def test_broadcasting_gradients_are_unbroadcast_to_each_input_shape():
+    a, b = gc.Variable(np.ones((3, 1))), gc.Variable(np.arange(4.0))
+    with gc.GradientTape() as tape:
+        y = a * b + a
+    da, db = tape.gradient(y, [a, b])
+    assert da.shape == (3, 1) and db.shape == (4,)
+    assert value(da) == [[10.0]] * 3 and value(db) == [3.0] * 4  # sum(b) + 4, and 3 rows
+
+
+def test_float32_variables_give_float32_gradients():
+    x = gc.Variable([1.0, 2.0], dtype=np.float32)
+    with gc.GradientTape() as outer:
+        with gc.GradientTape() as inner:
+            y = gc.reduce_mean(x**2 * 3.0 + gc.sin(x)) + gc.reduce_sum(gc.nn.sigmoid(x) / 2)
+        g = inner.gradient(y, x)
+    h = outer.gradient(g, x)
+    assert x.dtype == np.float32 and y.dtype == np.float32
+    assert g.dtype == np.float32 and h.dtype == np.float32
+
+
+def test_a_python_list_on_the_left_of_matmul_works():
+    w = gc.Variable([[1.0, 0.0], [2.0, 1.0], [3.0, -1.0]])
+    with gc.GradientTape() as tape:
+        y = [[1.0, 2.0, 3.0]] @ w
+    assert value(y) == [[14.0, -1.0]]
+    assert value(tape.gradient(y, w)) == [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
+
+
+def test_no_warning_is_raised_by_an_ordinary_gradient():
+    x = gc.Variable([0.5, 1.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with gc.GradientTape() as tape:
+            y = gc.reduce_sum(gc.log(x) * gc.exp(x))
+        assert tape.gradient(y, x).shape == (2,)
