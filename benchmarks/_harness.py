@@ -53,16 +53,17 @@ class Comparison:
     def best(self, name: str) -> float:
         return min(self.times[name])
 
-    def ratios(self, name: str) -> list[float]:
-        return [a / b for a, b in zip(self.times[name], self.times[self.baseline])]
+    def ratios(self, name: str, baseline: str | None = None) -> list[float]:
+        base = self.times[baseline or self.baseline]
+        return [a / b for a, b in zip(self.times[name], base)]
 
-    def ratio(self, name: str) -> float:
-        """The median over rounds of this candidate's time divided by the baseline's."""
-        return statistics.median(self.ratios(name))
+    def ratio(self, name: str, baseline: str | None = None) -> float:
+        """The median over rounds of this candidate's time divided by the baseline's (or another's)."""
+        return statistics.median(self.ratios(name, baseline))
 
-    def spread(self, name: str) -> tuple[float, float]:
+    def spread(self, name: str, baseline: str | None = None) -> tuple[float, float]:
         """The interquartile range of the per-round ratios: how much to trust `ratio`."""
-        r = sorted(self.ratios(name))
+        r = sorted(self.ratios(name, baseline))
         if len(r) < 4:
             return r[0], r[-1]
         q = statistics.quantiles(r, n=4)

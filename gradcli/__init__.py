@@ -1,10 +1,10 @@
-"""gradcli: reverse-mode automatic differentiation on a tape, with TensorFlow's GradientTape semantics.
+"""gradcli: reverse-mode autodiff on a tape, with TensorFlow's GradientTape semantics.
 
-    import gradcli as gc
-    x = gc.Variable(3.0)
-    with gc.GradientTape() as tape:
-        y = x**2
-    tape.gradient(y, x)          # <gc.Tensor shape=() dtype=float64 numpy=6.0>
+import gradcli as gc
+x = gc.Variable(3.0)
+with gc.GradientTape() as tape:
+    y = x**2
+tape.gradient(y, x)          # <gc.Tensor shape=() dtype=float64 numpy=6.0>
 """
 
 from . import layers
@@ -20,7 +20,23 @@ __version__ = "0.1.0"
 globals().update(public_functions())  # gc.sin, gc.reduce_sum, gc.matmul, ... from the registry
 
 __all__ = [
-    "GradcliError", "GradientTape", "Module", "REGISTRY", "Tensor", "Variable", "arange",
-    "constant", "convert_to_tensor", "eye", "fill", "layers", "linspace", "math", "nn", "ones",
-    "random", "zeros", *public_functions(),
+    "GradcliError",
+    "GradientTape",
+    "Module",
+    "REGISTRY",
+    "Tensor",
+    "Variable",
+    "arange",
+    "constant",
+    "convert_to_tensor",
+    "eye",
+    "fill",
+    "layers",
+    "linspace",
+    "math",
+    "nn",
+    "ones",
+    "random",
+    "zeros",
+    *public_functions(),
 ]

@@ -53,8 +53,10 @@ def split_words(words: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str
         elif program is None:
             program = word
         else:
-            raise UsageError(f"expected one PROGRAM, got {program!r} and {word!r}; quote the "
-                             "program, e.g. gradcli grad \"x**2 + 1\" --x 3")
+            raise UsageError(
+                f"expected one PROGRAM, got {program!r} and {word!r}; quote the "
+                'program, e.g. gradcli grad "x**2 + 1" --x 3'
+            )
         i += 1
     return program, declared
 
@@ -68,14 +70,16 @@ def parse_assignment(text: str, option: str) -> tuple[str, str]:
 
 def check_name(name: str) -> str:
     if not name.isidentifier() or not name.isascii() or name.startswith("__"):
-        raise UsageError(f"'{name}' is not a valid input name: use letters, digits and _, "
-                         "not starting with a digit")
+        raise UsageError(
+            f"'{name}' is not a valid input name: use letters, digits and _, "
+            "not starting with a digit"
+        )
     return name
 
 
 def read_program(text: str | None, limits: Limits) -> str:
     if text is None:
-        raise UsageError("missing PROGRAM: e.g. gradcli grad \"x**2\" --x 3")
+        raise UsageError('missing PROGRAM: e.g. gradcli grad "x**2" --x 3')
     if text == "-":
         return sys.stdin.read(limits.max_program_chars + 1)
     if text.startswith("@"):
@@ -97,8 +101,10 @@ def _read_program_file(path: str, limits: Limits) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileInputError(f"program file {path} is not UTF-8: invalid byte "
-                             f"0x{data[error.start]:02x} at byte offset {error.start}") from None
+        raise FileInputError(
+            f"program file {path} is not UTF-8: invalid byte "
+            f"0x{data[error.start]:02x} at byte offset {error.start}"
+        ) from None
 
 
 def build_request(words, options: dict, command_options: set) -> Request:
@@ -106,18 +112,24 @@ def build_request(words, options: dict, command_options: set) -> Request:
     from .language import parse
     from .values import read_value
 
-    limits = Limits(max_program_chars=options["max_program_chars"],
-                    max_elements=options["max_elements"], max_depth=options["max_depth"])
+    limits = Limits(
+        max_program_chars=options["max_program_chars"],
+        max_elements=options["max_elements"],
+        max_depth=options["max_depth"],
+    )
     program_text, loose = split_words(words)
     dtype = np.dtype(options["dtype"])
     pairs = [(name, value, "variable", f"--{name}") for name, value in loose]
     for kind, option in (("variable", "--var"), ("frozen", "--frozen"), ("constant", "--const")):
-        pairs += [(*parse_assignment(text, option), kind, option)
-                  for text in options[_option_key(kind)]]
+        pairs += [
+            (*parse_assignment(text, option), kind, option) for text in options[_option_key(kind)]
+        ]
     for name, _value, _kind, option in pairs:
         if option == f"--{name}" and name.replace("-", "_") in command_options:
-            raise UsageError(f"--{name} is an option of this command; to declare an input named "
-                             f"{name}, write --var {name}=VALUE")
+            raise UsageError(
+                f"--{name} is an option of this command; to declare an input named "
+                f"{name}, write --var {name}=VALUE"
+            )
         check_name(name)
     order = typed_order(click.get_current_context().meta.get("gradcli.argv", []))
     pairs.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
@@ -128,7 +140,9 @@ def build_request(words, options: dict, command_options: set) -> Request:
         try:
             value = read_value(text, dtype=dtype, rng=rng, limits=limits)
         except GradcliError as error:
-            error.message = f"{option}{'' if option.endswith(name) else ' ' + name}: {error.message}"
+            error.message = (
+                f"{option}{'' if option.endswith(name) else ' ' + name}: {error.message}"
+            )
             raise
         declarations.append(Declaration(name, kind, value))
     return Request(
@@ -183,45 +197,96 @@ class SeedType(click.ParamType):
         try:
             return int(value)
         except (TypeError, ValueError):
-            self.fail(f"--{param.name} takes an integer, not {value!r}; to declare an input named "
-                      f"{param.name}, write --var {param.name}=VALUE", param, ctx)
+            self.fail(
+                f"--{param.name} takes an integer, not {value!r}; to declare an input named "
+                f"{param.name}, write --var {param.name}=VALUE",
+                param,
+                ctx,
+            )
 
 
 def program_options(command):
     """The declarations and options every program-running command shares (grad, jacobian, ...)."""
     options = [
         click.argument("words", nargs=-1, type=click.UNPROCESSED),
-        click.option("--var", multiple=True, metavar="NAME=VALUE",
-                     help="Declare a trainable variable (same as --NAME VALUE)."),
-        click.option("--frozen", multiple=True, metavar="NAME=VALUE",
-                     help="Declare a variable with trainable=False."),
-        click.option("--const", multiple=True, metavar="NAME=VALUE",
-                     help="Declare a constant (not watched unless --watch)."),
+        click.option(
+            "--var",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a trainable variable (same as --NAME VALUE).",
+        ),
+        click.option(
+            "--frozen",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a variable with trainable=False.",
+        ),
+        click.option(
+            "--const",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a constant (not watched unless --watch).",
+        ),
         click.option("--watch", multiple=True, metavar="NAME", help="Watch an input or statement."),
-        click.option("--auto-watch/--no-auto-watch", default=True,
-                     help="Watch trainable variables when read (watch_accessed_variables)."),
-        click.option("--wrt", multiple=True, metavar="NAME",
-                     help="Differentiate with respect to NAME (default: every input)."),
-        click.option("--target", multiple=True, metavar="NAME",
-                     help="Differentiate NAME (default: the last statement)."),
-        click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none",
-                     help="Gradient of an unconnected source: None or zeros."),
-        click.option("--stop", multiple=True, metavar="NAME",
-                     help="Evaluate statement NAME with recording paused."),
+        click.option(
+            "--auto-watch/--no-auto-watch",
+            default=True,
+            help="Watch trainable variables when read (watch_accessed_variables).",
+        ),
+        click.option(
+            "--wrt",
+            multiple=True,
+            metavar="NAME",
+            help="Differentiate with respect to NAME (default: every input).",
+        ),
+        click.option(
+            "--target",
+            multiple=True,
+            metavar="NAME",
+            help="Differentiate NAME (default: the last statement).",
+        ),
+        click.option(
+            "--unconnected",
+            type=click.Choice(["none", "zero"]),
+            default="none",
+            help="Gradient of an unconnected source: None or zeros.",
+        ),
+        click.option(
+            "--stop",
+            multiple=True,
+            metavar="NAME",
+            help="Evaluate statement NAME with recording paused.",
+        ),
         click.option("--seed", type=SeedType(), default=0, help="Seed for random values."),
         click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64"),
-        click.option("--check/--no-check", default=None,
-                     help="Cross-check with sympy (default: on for tables, off for json/plain)."),
-        click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
-                     help="Output format (default: table)."),
+        click.option(
+            "--check/--no-check",
+            default=None,
+            help="Cross-check with sympy (default: on for tables, off for json/plain).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(_FORMATS),
+            default=None,
+            help="Output format (default: table).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
         click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain."),
-        click.option("--max-elements", type=int, default=Limits.max_elements, show_default=True,
-                     help="Largest tensor allowed."),
-        click.option("--max-program-chars", type=int, default=Limits.max_program_chars,
-                     show_default=True),
+        click.option(
+            "--max-elements",
+            type=int,
+            default=Limits.max_elements,
+            show_default=True,
+            help="Largest tensor allowed.",
+        ),
+        click.option(
+            "--max-program-chars", type=int, default=Limits.max_program_chars, show_default=True
+        ),
         click.option("--max-depth", type=int, default=Limits.max_depth, show_default=True),
-        click.option("--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."),
+        click.option(
+            "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -229,7 +294,9 @@ def program_options(command):
 
 
 def output_format(options: dict) -> str:
-    chosen = [f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag]
+    chosen = [
+        f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag
+    ]
     if options["fmt"]:
         chosen.append(options["fmt"])
     if len(set(chosen)) > 1:
@@ -262,9 +329,29 @@ def emit(report: Report, fmt: str) -> int:
 
 
 COMMAND_OPTION_NAMES = {
-    "var", "frozen", "const", "watch", "auto_watch", "no_auto_watch", "wrt", "target",
-    "unconnected", "stop", "seed", "dtype", "check", "no_check", "format", "json", "plain",
-    "max_elements", "max_program_chars", "max_depth", "traceback", "help", "order",
+    "var",
+    "frozen",
+    "const",
+    "watch",
+    "auto_watch",
+    "no_auto_watch",
+    "wrt",
+    "target",
+    "unconnected",
+    "stop",
+    "seed",
+    "dtype",
+    "check",
+    "no_check",
+    "format",
+    "json",
+    "plain",
+    "max_elements",
+    "max_program_chars",
+    "max_depth",
+    "traceback",
+    "help",
+    "order",
 }
 
 
@@ -294,8 +381,11 @@ class Group(click.Group):
             if "--traceback" in args:
                 traceback.print_exc()
             else:
-                click.echo("internal error: this is a bug in gradcli; please report it with the "
-                           "command you ran (add --traceback to see the details)", err=True)
+                click.echo(
+                    "internal error: this is a bug in gradcli; please report it with the "
+                    "command you ran (add --traceback to see the details)",
+                    err=True,
+                )
             sys.exit(ExitCode.INTERNAL_ERROR)
         sys.exit(ExitCode.OK)
 
@@ -311,7 +401,8 @@ class Group(click.Group):
 EPILOG = """\b
 Examples:
   gradcli grad "x**2" --x 3
-  gradcli grad "y = x @ w + b; loss = mean(y**2)" --const x="[[1,2,3]]" --w "normal((3,2))" --b "zeros(2)"
+  gradcli grad "y = x @ w + b; loss = mean(y**2)" --const x="[[1,2,3]]" \
+      --w "normal((3,2))" --b "zeros(2)"
   gradcli grad "sin(x) * y" --x 1 --y 2 --json
 """
 
@@ -331,8 +422,11 @@ Examples:
 """
 
 
-@cli.command(cls=ProgramCommand, epilog=GRAD_EPILOG, context_settings={"ignore_unknown_options": True,
-                                                    "allow_extra_args": True})
+@cli.command(
+    cls=ProgramCommand,
+    epilog=GRAD_EPILOG,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
 @program_options
 def grad(words, **options):
     """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.

@@ -29,7 +29,7 @@ class Span:
 
 
 def caret_lines(source: str, span: Span) -> str:
-    """The source line holding `span.start`, and a caret line under the span (columns in characters)."""
+    """The source line holding `span.start` and a caret line under the span (in characters)."""
     start = max(0, min(span.start, len(source)))
     line_start = source.rfind("\n", 0, start) + 1
     line_end = source.find("\n", start)
@@ -72,7 +72,7 @@ class GradcliError(Exception):
         return self
 
     def render(self) -> str:
-        """The message a person reads: one paragraph, with the source line and a caret when known."""
+        """The message a person reads: one paragraph, and the source line with a caret."""
         if self.span is None or self.source is None:
             return f"{self.kind}: {self.message}"
         line, column = line_and_column(self.source, self.span.start)

@@ -44,8 +44,13 @@ class NumericBackend:
     (stop_gradient, assignment deltas) held at what the first run computed (`frozen`, by span).
     """
 
-    def __init__(self, request: Request, tape: GradientTape | None = None,
-                 overrides: dict | None = None, frozen: dict | None = None):
+    def __init__(
+        self,
+        request: Request,
+        tape: GradientTape | None = None,
+        overrides: dict | None = None,
+        frozen: dict | None = None,
+    ):
         self.request = request
         self.tape = tape
         self.overrides = overrides or {}
@@ -83,7 +88,9 @@ class NumericBackend:
         try:
             out = function(inputs, **params) if op.variadic else function(*inputs, **params)
         except ShapeError as error:
-            raise ShapeError(f"{_describe(op, node)}: {error.message}", span=_op_span(node)) from None
+            raise ShapeError(
+                f"{_describe(op, node)}: {error.message}", span=_op_span(node)
+            ) from None
         if op.name == "stop_gradient":
             self.recorded[node.span] = value_of(out)
         self._note_nonfinite(op, inputs, out, node)
@@ -95,8 +102,10 @@ class NumericBackend:
         shapes = [value_of(item).shape for item in items]
         for i, shape in enumerate(shapes):
             if shape != shapes[0]:
-                raise ShapeError(f"ragged list: item {i} has shape {shape} but item 0 has shape "
-                                 f"{shapes[0]}", span=node.items[i].span)
+                raise ShapeError(
+                    f"ragged list: item {i} has shape {shape} but item 0 has shape {shapes[0]}",
+                    span=node.items[i].span,
+                )
         self.request.limits.check_elements(len(items) * value_of(items[0]).size, "this list")
         return stack(items)
 
@@ -104,13 +113,22 @@ class NumericBackend:
         name = "dense" if self.layers == 0 else f"dense_{self.layers}"
         shape = value_of(x).shape
         if not shape:
-            raise ArgumentError("dense needs an input with at least one axis (features last), "
-                                "e.g. [[1, 2, 3]]")
+            raise ArgumentError(
+                "dense needs an input with at least one axis (features last), e.g. [[1, 2, 3]]"
+            )
         limits = self.request.limits
         limits.check_elements(shape[-1] * units, f"the kernel of {name}")
-        limits.check_elements(int(np.prod(shape[:-1], dtype=float)) * units, f"the output of {name}")
-        layer = Dense(units, activation=activation, use_bias=use_bias, name=name,
-                      seed=[self.request.seed, self.layers], dtype=self.request.dtype)
+        limits.check_elements(
+            int(np.prod(shape[:-1], dtype=float)) * units, f"the output of {name}"
+        )
+        layer = Dense(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            name=name,
+            seed=[self.request.seed, self.layers],
+            dtype=self.request.dtype,
+        )
         self.layers += 1
         layer.build(shape[-1], self.request.dtype)
         created = [(f"{name}/kernel", layer.kernel)]
@@ -124,8 +142,10 @@ class NumericBackend:
 
     def assign(self, kind: str, name: str, variable, delta, node):
         if not isinstance(variable, Variable):
-            raise ArgumentError(f"{kind}: '{name}' is not a variable; only inputs declared as "
-                                "variables (--var, --frozen) can be assigned")
+            raise ArgumentError(
+                f"{kind}: '{name}' is not a variable; only inputs declared as "
+                "variables (--var, --frozen) can be assigned"
+            )
         if self.frozen is not None:
             delta = self.frozen[node.span]
         self.recorded[node.span] = value_of(delta)
@@ -160,13 +180,17 @@ class NumericBackend:
         value = value_of(out)
         if value.dtype.kind != "f" or np.isfinite(value).all():
             return
-        if any(value_of(x).dtype.kind == "f" and not np.isfinite(value_of(x)).all() for x in inputs):
+        if any(
+            value_of(x).dtype.kind == "f" and not np.isfinite(value_of(x)).all() for x in inputs
+        ):
             return  # not produced here: an input was already non-finite
         what = "nan" if np.isnan(value).any() else "inf"
         shown = ", ".join(_summary(value_of(x)) for x in inputs)
         source = self.request.program.source
-        self.nonfinite = (f"warning: {_describe(op, node)} produced {what} from input values "
-                          f"{shown}\n{caret_lines(source, node.span)}")
+        self.nonfinite = (
+            f"warning: {_describe(op, node)} produced {what} from input values "
+            f"{shown}\n{caret_lines(source, node.span)}"
+        )
 
 
 def _describe(op: Op, node) -> str:
@@ -194,8 +218,10 @@ def _result_size(op: Op, shapes: list, params: dict, node) -> int | None:
             return int(np.prod(np.broadcast_shapes(*shapes), dtype=float))
         except ValueError:
             shown = " and ".join(str(sh) for sh in shapes)
-            raise ShapeError(f"{_describe(op, node)} cannot combine shapes {shown}: they do not "
-                             "broadcast", span=_op_span(node)) from None
+            raise ShapeError(
+                f"{_describe(op, node)} cannot combine shapes {shown}: they do not broadcast",
+                span=_op_span(node),
+            ) from None
     if op.name == "broadcast_to":
         return int(np.prod(params.get("shape", ()), dtype=float))
     if op.variadic:
@@ -222,11 +248,14 @@ def _matmul_shape(a: tuple, b: tuple, node) -> tuple:
 def _check_statement_name(node: s.Assign, request: Request) -> None:
     name = node.name
     if name in SPELLINGS or name in LANGUAGE_FUNCTIONS or name in CONSTANTS:
-        raise DeclarationError(f"'{name}' is a function or constant of the language; give the "
-                               "statement another name", span=node.name_span)
+        raise DeclarationError(
+            f"'{name}' is a function or constant of the language; give the statement another name",
+            span=node.name_span,
+        )
     if any(d.name == name for d in request.declarations):
-        raise DeclarationError(f"'{name}' is a declared input; give the statement another name",
-                               span=node.name_span)
+        raise DeclarationError(
+            f"'{name}' is a declared input; give the statement another name", span=node.name_span
+        )
 
 
 def check_declarations(request: Request) -> None:
@@ -235,8 +264,10 @@ def check_declarations(request: Request) -> None:
         if d.name in seen:
             raise DeclarationError(f"'{d.name}' is declared twice")
         if d.name in SPELLINGS or d.name in LANGUAGE_FUNCTIONS or d.name in CONSTANTS:
-            raise DeclarationError(f"'{d.name}' is a function or constant of the language; "
-                                   "declare the input under another name")
+            raise DeclarationError(
+                f"'{d.name}' is a function or constant of the language; "
+                "declare the input under another name"
+            )
         seen.add(d.name)
 
 
@@ -255,8 +286,9 @@ def run_program(request: Request, tape: GradientTape | None = None, overrides=No
 def evaluate(request: Request) -> Evaluation:
     """The program on one tape (persistent when there are several targets), and its gradients."""
     check_declarations(request)
-    tape = GradientTape(persistent=len(request.targets) > 1,
-                        watch_accessed_variables=request.auto_watch)
+    tape = GradientTape(
+        persistent=len(request.targets) > 1, watch_accessed_variables=request.auto_watch
+    )
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
         with tape:
@@ -266,8 +298,10 @@ def evaluate(request: Request) -> Evaluation:
         targets = _targets(request, walker, named)
         sources = _sources(request, backend, named)
         inputs = _inputs(request, backend, tape, walker.env)
-        results = tuple(_gradients(request, tape, label, value, deps, sources, inputs)
-                        for label, value, deps in targets)
+        results = tuple(
+            _gradients(request, tape, label, value, deps, sources, inputs)
+            for label, value, deps in targets
+        )
     names_of: dict = {}
     for name, value in named.items():  # inputs first, so an assignment's alias does not rename
         if isinstance(value, Variable):
@@ -291,8 +325,10 @@ def _named_values(walker: Walker, backend: NumericBackend) -> dict:
 def _check_names(names, named: dict, option: str) -> None:
     for name in names:
         if name not in named:
-            raise UnknownNameError(f"{option} {name}: no input or statement is named '{name}'"
-                                   f"{did_you_mean(name, list(named))}")
+            raise UnknownNameError(
+                f"{option} {name}: no input or statement is named '{name}'"
+                f"{did_you_mean(name, list(named))}"
+            )
 
 
 def _targets(request: Request, walker: Walker, named: dict) -> list:
@@ -322,18 +358,27 @@ def _inputs(request: Request, backend: NumericBackend, tape: GradientTape, named
         value = named.get(name)
         return id(value) in watched if isinstance(value, Variable) else name in request.watch
 
-    inputs = {d.name: InputInfo(d.name, d.kind, d.value, watched=is_watched(d.name))
-              for d in request.declarations}
+    inputs = {
+        d.name: InputInfo(d.name, d.kind, d.value, watched=is_watched(d.name))
+        for d in request.declarations
+    }
     for name, variable in backend.created:
-        inputs[name] = InputInfo(name, "variable", value_of(variable),
-                                 watched=id(variable) in watched, created=True)
+        inputs[name] = InputInfo(
+            name, "variable", value_of(variable), watched=id(variable) in watched, created=True
+        )
     return inputs
 
 
-def _gradients(request: Request, tape: GradientTape, label: str, target, deps: dict,
-               sources: dict, inputs: dict) -> TargetResult:
-    grads = tape.gradient(target, list(sources.values()),
-                          unconnected_gradients=request.unconnected)
+def _gradients(
+    request: Request,
+    tape: GradientTape,
+    label: str,
+    target,
+    deps: dict,
+    sources: dict,
+    inputs: dict,
+) -> TargetResult:
+    grads = tape.gradient(target, list(sources.values()), unconnected_gradients=request.unconnected)
     gradients, reasons = {}, {}
     for (name, source), g in zip(sources.items(), grads):
         gradients[name] = None if g is None else value_of(g)

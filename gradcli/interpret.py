@@ -23,10 +23,22 @@ from .errors import (
 from .layers import ACTIVATIONS
 from .ops import REGISTRY, Op, bind_params, constant_spellings, spellings
 
-BINARY_OPS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "power",
-              "@": "matmul"}
-COMPARE_OPS = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal",
-               "==": "equal", "!=": "not_equal"}
+BINARY_OPS = {
+    "+": "add",
+    "-": "subtract",
+    "*": "multiply",
+    "/": "divide",
+    "**": "power",
+    "@": "matmul",
+}
+COMPARE_OPS = {
+    "<": "less",
+    "<=": "less_equal",
+    ">": "greater",
+    ">=": "greater_equal",
+    "==": "equal",
+    "!=": "not_equal",
+}
 STATEFUL = ("assign", "assign_add", "assign_sub")
 LANGUAGE_FUNCTIONS = ("dense", *STATEFUL)  # not primitives: they make or change variables
 SPELLINGS = spellings()
@@ -39,7 +51,9 @@ class Backend(Protocol):
     def literal(self, value: float | bool) -> Any: ...
     def apply(self, op: Op, inputs: list, params: dict, node) -> Any: ...
     def pack(self, items: list, node) -> Any: ...
-    def dense(self, x, units: int, activation: str | None, use_bias: bool, node) -> tuple[Any, list]: ...
+    def dense(
+        self, x, units: int, activation: str | None, use_bias: bool, node
+    ) -> tuple[Any, list]: ...
     def assign(self, kind: str, name: str, variable, delta, node) -> Any: ...
     def statement(self, label: str, node, run) -> Any: ...
 
@@ -174,13 +188,15 @@ class Walker:
             raise error
         if op.variadic:
             if not node.args or not isinstance(node.args[0], (s.ListExpr, s.TupleExpr)):
-                raise ArgumentError(f"{op.signature}: the first argument is a list, as in "
-                                    f"{op.name}([a, b])")
+                raise ArgumentError(
+                    f"{op.signature}: the first argument is a list, as in {op.name}([a, b])"
+                )
             tensor_nodes, extra = node.args[0].items, node.args[1:]
         else:
             if len(node.args) < op.arity:
-                raise ArgumentError(f"{op.signature} takes {op.arity} input(s), "
-                                    f"got {len(node.args)}")
+                raise ArgumentError(
+                    f"{op.signature} takes {op.arity} input(s), got {len(node.args)}"
+                )
             tensor_nodes, extra = node.args[: op.arity], node.args[op.arity :]
         params = self._params(op, extra, node.keywords)
         evaluated = [self.expr(n) for n in tensor_nodes]
@@ -214,8 +230,9 @@ class Walker:
             raise ArgumentError(f"{signature}: units must be a positive integer")
         activation = self.static(given["activation"]) if "activation" in given else None
         if activation not in (None, *ACTIVATIONS):
-            raise ArgumentError(f"{signature}: activation is one of {', '.join(ACTIVATIONS)}, "
-                                f"not {activation!r}")
+            raise ArgumentError(
+                f"{signature}: activation is one of {', '.join(ACTIVATIONS)}, not {activation!r}"
+            )
         use_bias = bool(self.static(given["use_bias"])) if "use_bias" in given else True
         x, deps = self.expr(given["x"])
         value, created = self.backend.dense(x, units, activation, use_bias, node)
@@ -230,8 +247,9 @@ class Walker:
             raise ArgumentError(f"{signature}: expected a variable and a value")
         target = node.args[0]
         if not isinstance(target, s.Name) or target.name not in self.env:
-            raise ArgumentError(f"{signature}: the first argument must be a declared variable",
-                                span=target.span)
+            raise ArgumentError(
+                f"{signature}: the first argument must be a declared variable", span=target.span
+            )
         delta, delta_deps = self.expr(node.args[1])
         value = self.backend.assign(kind, target.name, self.env[target.name], delta, node)
         deps = merge(self.deps.get(target.name, {}), broken_by(delta_deps, kind))
@@ -255,20 +273,26 @@ class Walker:
             return SPELLINGS[node.name].name  # activation=relu, activation=tf.nn.relu
         if isinstance(node, s.Name) and node.name == "None":
             return None
-        raise ArgumentError("expected a constant here: a number, a tuple of numbers, True/False "
-                            "or a name such as relu", span=node.span)
+        raise ArgumentError(
+            "expected a constant here: a number, a tuple of numbers, True/False "
+            "or a name such as relu",
+            span=node.span,
+        )
 
     def _index_item(self, node):
         if isinstance(node, s.Slice):
-            return slice(*(None if part is None else self._index_int(part)
-                           for part in (node.start, node.stop, node.step)))
+            return slice(
+                *(
+                    None if part is None else self._index_int(part)
+                    for part in (node.start, node.stop, node.step)
+                )
+            )
         return self._index_int(node)
 
     def _index_int(self, node) -> int:
         value = self.static(node)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ArgumentError("an index is a whole number or a slice such as 1:3",
-                                span=node.span)
+            raise ArgumentError("an index is a whole number or a slice such as 1:3", span=node.span)
         return value
 
 
@@ -295,7 +319,10 @@ def resolve(names, env: dict, what: str, span: Span | None = None) -> list:
     found = []
     for name in names:
         if name not in env:
-            raise UnknownNameError(f"{what} '{name}' is neither an input nor a statement"
-                                   f"{did_you_mean(name, list(env))}", span=span)
+            raise UnknownNameError(
+                f"{what} '{name}' is neither an input nor a statement"
+                f"{did_you_mean(name, list(env))}",
+                span=span,
+            )
         found.append(env[name])
     return found

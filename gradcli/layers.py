@@ -67,10 +67,17 @@ def activation_function(activation) -> Callable | None:
 
 
 class Dense(Module):
-    """y = activation(x @ kernel + bias); a glorot-uniform kernel and a zero bias, built on first call."""
+    """activation(x @ kernel + bias): glorot-uniform kernel, zero bias, built on first call."""
 
-    def __init__(self, units: int, activation=None, use_bias: bool = True, seed=None,
-                 name: str | None = None, dtype=None):
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        seed=None,
+        name: str | None = None,
+        dtype=None,
+    ):
         if int(units) != units or units < 1:
             raise ArgumentError(f"Dense(units): units must be a positive integer, not {units!r}")
         self.units = int(units)

@@ -7,8 +7,6 @@ symbolic cross-check walk them. Nothing here evaluates anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
-
 from .errors import Span
 
 
@@ -34,7 +32,7 @@ class Bool:
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A plain or dotted name (`x`, `tf.nn.softplus`); dotted names only spell functions/constants."""
+    """A plain or dotted name (`x`, `tf.nn.softplus`); dotted names spell functions/constants."""
 
     name: str
     span: Span
@@ -107,7 +105,19 @@ class Subscript:
     span: Span
 
 
-Expr = Union[Number, String, Bool, Name, Unary, Binary, Compare, Call, ListExpr, TupleExpr, Subscript]
+Expr = (
+    Number
+    | String
+    | Bool
+    | Name
+    | Unary
+    | Binary
+    | Compare
+    | Call
+    | ListExpr
+    | TupleExpr
+    | Subscript
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +134,7 @@ class ExprStatement:
     span: Span
 
 
-Statement = Union[Assign, ExprStatement]
+Statement = Assign | ExprStatement
 
 
 @dataclass(frozen=True, slots=True)

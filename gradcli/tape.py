@@ -153,8 +153,11 @@ class GradientTape:
         try:
             STATE.raw = raw
             grads = _seeded(targets, seeds, needed, raw)
-            seeds.clear()  # the seeds now live in `grads` only, and are freed once walked past
-            _walk(_consumed(entries) if released else reversed(entries), grads, needed, source_ids, raw)
+            # the callers' lists, made for this call: emptied, each seed lives in `grads` alone
+            # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
+            seeds.clear()
+            order = _consumed(entries) if released else reversed(entries)
+            _walk(order, grads, needed, source_ids, raw)
         finally:
             STATE.raw = False
             if paused and self._entries is not None:

@@ -85,8 +85,9 @@ def test_wrt_target_and_unconnected():
 
 
 def test_several_targets_give_blocks_separated_by_a_blank_line():
-    result = gradcli("grad", "y = x*x; z = y*y", "--x", "3", "--target", "z", "--target", "y",
-                     "--plain")
+    result = gradcli(
+        "grad", "y = x*x; z = y*y", "--x", "3", "--target", "z", "--target", "y", "--plain"
+    )
     assert result.stdout == "108.0\n\n6.0\n"
 
 
@@ -113,8 +114,9 @@ def test_json_shape_and_non_finite_numbers():
 
 
 def test_table_without_colour_has_no_box_characters_or_escapes():
-    result = gradcli("grad", "y = x*w[0]", "--x", "2", "--w", "[3]", "--no-check",
-                     env={"NO_COLOR": "1"})
+    result = gradcli(
+        "grad", "y = x*w[0]", "--x", "2", "--w", "[3]", "--no-check", env={"NO_COLOR": "1"}
+    )
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert not set("─│╭╮╰╯┃━") & set(result.stdout)
@@ -207,8 +209,12 @@ def installed_script() -> list[str]:
 
 
 def test_the_installed_script_runs_as_a_real_process():
-    done = subprocess.run([*installed_script(), "grad", "x**2", "--x", "3", "--plain"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*installed_script(), "grad", "x**2", "--x", "3", "--plain"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, "6.0\n", "")
 
 
@@ -223,7 +229,12 @@ def test_plain_and_no_check_never_import_sympy_or_rich():
         "assert 'sympy' not in sys.modules, 'sympy was imported'\n"
         "assert 'rich' not in sys.modules, 'rich was imported'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "6.0\n"

@@ -30,7 +30,9 @@ def run(program: str, *declared, **options):
 
 
 def grads(evaluation, i=0):
-    return {k: (None if v is None else v.tolist()) for k, v in evaluation.results[i].gradients.items()}
+    return {
+        k: (None if v is None else v.tolist()) for k, v in evaluation.results[i].gradients.items()
+    }
 
 
 def reasons(evaluation, i=0):
@@ -61,10 +63,16 @@ def test_matmul_and_mean_match_the_closed_form():
 
 
 def test_dense_creates_seeded_kernel_and_bias_that_are_watched():
-    first = run("y = dense(x, 2, activation=relu); loss = mean(y**2)", ("x", "constant", [[1, 2, 3]]),
-                seed=1)
-    again = run("y = dense(x, 2, activation=relu); loss = mean(y**2)", ("x", "constant", [[1, 2, 3]]),
-                seed=1)
+    first = run(
+        "y = dense(x, 2, activation=relu); loss = mean(y**2)",
+        ("x", "constant", [[1, 2, 3]]),
+        seed=1,
+    )
+    again = run(
+        "y = dense(x, 2, activation=relu); loss = mean(y**2)",
+        ("x", "constant", [[1, 2, 3]]),
+        seed=1,
+    )
     assert list(first.inputs) == ["x", "dense/kernel", "dense/bias"]
     assert first.watched == ("dense/kernel", "dense/bias")
     assert np.shape(grads(first)["dense/kernel"]) == (3, 2)
@@ -73,8 +81,10 @@ def test_dense_creates_seeded_kernel_and_bias_that_are_watched():
 
 
 def test_two_dense_layers_are_named_like_keras():
-    ev = run("h = dense(x, 3, activation=tanh); y = dense(h, 1); loss = sum(y)",
-             ("x", "constant", [[1, 2]]))
+    ev = run(
+        "h = dense(x, 3, activation=tanh); y = dense(h, 1); loss = sum(y)",
+        ("x", "constant", [[1, 2]]),
+    )
     assert list(ev.inputs)[1:] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
 
 
@@ -158,15 +168,19 @@ def test_stop_recording_statement_gives_a_reason():
 
 
 def test_tf_and_numpy_spellings_reach_the_same_primitives():
-    ev = run("tf.reduce_sum(tf.nn.softplus(x)) + np.sum(tf.math.sin(x)) * math.pi",
-             ("x", "variable", [0.0, 1.0]))
+    ev = run(
+        "tf.reduce_sum(tf.nn.softplus(x)) + np.sum(tf.math.sin(x)) * math.pi",
+        ("x", "variable", [0.0, 1.0]),
+    )
     expected = 1 / (1 + np.exp(-np.array([0.0, 1.0]))) + np.cos([0.0, 1.0]) * np.pi
     np.testing.assert_allclose(grads(ev)["x"], expected)
 
 
 def test_keyword_arguments_and_subscripts():
-    ev = run("m = mean(w, axis=0, keepdims=True); s = m[0, 1:]; t = sum(s)",
-             ("w", "variable", [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    ev = run(
+        "m = mean(w, axis=0, keepdims=True); s = m[0, 1:]; t = sum(s)",
+        ("w", "variable", [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+    )
     assert grads(ev)["w"] == [[0.0, 0.5, 0.5], [0.0, 0.5, 0.5]]
 
 
@@ -194,9 +208,7 @@ def test_float32_inputs_give_float32_gradients():
 def test_non_finite_results_are_a_warning_naming_the_operation():
     ev = run("y = log(x - 5)", ("x", "variable", 3.0))
     assert ev.warnings == (
-        "warning: log() produced nan from input values -2.0\n"
-        "  y = log(x - 5)\n"
-        "      ^^^^^^^^^^",
+        "warning: log() produced nan from input values -2.0\n  y = log(x - 5)\n      ^^^^^^^^^^",
     )
 
 
@@ -285,8 +297,12 @@ def test_unknown_target_and_wrt_suggest_names():
 
 def test_results_too_large_are_refused_before_numpy_allocates():
     start = time.perf_counter()
-    error = error_of("sum(a * b)", ("a", "variable", np.zeros((20000, 1))),
-                     ("b", "variable", np.zeros(20000)), limits=Limits(max_elements=10**8))
+    error = error_of(
+        "sum(a * b)",
+        ("a", "variable", np.zeros((20000, 1))),
+        ("b", "variable", np.zeros(20000)),
+        limits=Limits(max_elements=10**8),
+    )
     assert isinstance(error, LimitError)
     assert "400,000,000 elements" in str(error)
     assert time.perf_counter() - start < 1.0
