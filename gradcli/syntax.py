@@ -7,6 +7,7 @@ symbolic cross-check walk them. Nothing here evaluates anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from .errors import Span
 
 

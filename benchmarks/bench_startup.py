@@ -1,0 +1,124 @@
+"""Whole-process start-up: how long until a fresh `python ...` or `gradcli ...` has finished.
+
+    python benchmarks/bench_startup.py              # 15 interleaved rounds (at least 11)
+    python benchmarks/bench_startup.py --rounds 31  # steadier figures
+
+Each round runs every command once, in turn (the order alternating round by round), so a slow
+spell on this shared 2-core machine hits all of them alike; the figure is the median over rounds
+of each command's time divided by `python -c "import numpy"` in the same round. Commands are run
+with this script's interpreter (use the project's venv). A gradcli command that fails is skipped
+with a note (the CLI is still being written); run the script again once it works.
+
+Targets (ratios of medians of per-round ratios):
+  gradcli grad "x**2" --x 3 --plain --no-check   <= 1.25x  import numpy
+  gradcli grad "x**2" --x 3 --no-check (table)   <= 1.5x   import numpy
+  gradcli grad "x**2" --x 3 (table, sympy check) <= 1.1x   import numpy, click, rich.table, sympy
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Candidate, compare, format_seconds, header, table, verdict  # noqa: E402
+
+PY = sys.executable
+NUMPY = "import numpy"
+HEAVY = "import numpy, click, rich.table, sympy"
+
+PYTHON_COMMANDS = {
+    NUMPY: [PY, "-c", "import numpy"],
+    "python -c pass": [PY, "-c", "pass"],
+    "import numpy, click, rich.table": [PY, "-c", "import numpy, click, rich.table"],
+    HEAVY: [PY, "-c", "import numpy, click, rich.table, sympy"],
+    "import gradcli": [PY, "-c", "import gradcli"],
+}
+
+EXPRESSION = ["grad", "x**2", "--x", "3"]
+# (label, extra arguments, target ratio, what the ratio is taken against)
+GRADCLI_COMMANDS = [
+    ("gradcli --plain --no-check", ["--plain", "--no-check"], 1.25, NUMPY),
+    ("gradcli --no-check (table)", ["--no-check"], 1.5, NUMPY),
+    ("gradcli (table, with check)", [], 1.1, HEAVY),
+]
+
+
+def gradcli_executable() -> list[str] | None:
+    """The `gradcli` script: on PATH, else beside this interpreter (a venv not activated)."""
+    found = shutil.which("gradcli")
+    if found:
+        return [found]
+    beside = Path(PY).parent / "gradcli"
+    return [str(beside)] if beside.exists() else None
+
+
+def runner(argv: list[str]):
+    def run() -> None:
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+    return run
+
+
+def works(argv: list[str]) -> tuple[bool, str]:
+    """Run once (this also writes any missing .pyc files, so no round pays for compiling)."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, str(error)
+    if done.returncode != 0:
+        last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["(no output)"]
+        return False, f"exit {done.returncode}: {last[0][:160]}"
+    return True, ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (at least 11)")
+    args = parser.parse_args(argv)
+    rounds = max(11, args.rounds)
+    print(header(f"start-up, whole process, {rounds} interleaved rounds"))
+    print(f"  interpreter: {PY}")
+
+    commands = dict(PYTHON_COMMANDS)
+    targets = []
+    exe = gradcli_executable()
+    if exe is None:
+        print("  note: no gradcli script on PATH or beside the interpreter: gradcli rows skipped")
+    else:
+        for label, extra, target, against in GRADCLI_COMMANDS:
+            argv_ = exe + EXPRESSION + extra
+            ok, why = works(argv_)
+            if ok:
+                commands[label] = argv_
+                targets.append((label, target, against))
+            else:
+                print(f"  note: skipped `{' '.join(['gradcli', *EXPRESSION[:1], repr(EXPRESSION[1]), *EXPRESSION[2:], *extra])}`: {why}")
+    for argv_ in PYTHON_COMMANDS.values():
+        works(argv_)
+
+    result = compare(
+        [Candidate(label, runner(argv_), number=1) for label, argv_ in commands.items()],
+        rounds=rounds,
+        warmup=1,
+        collect=False,
+    )
+    print(table(result))
+    print(f"  ratios against `{HEAVY}`:")
+    for label in commands:
+        if label not in (NUMPY, HEAVY):
+            print(f"    {label:<36} {result.ratio(label, HEAVY):.3f}x")
+    numpy_time = format_seconds(result.median(NUMPY))
+    print(f"  (`{NUMPY}` median: {numpy_time})")
+    for label, target, against in targets:
+        ratio = result.ratio(label, against)
+        print(verdict(f"startup {label} vs `{against}`", ratio, target))
+    if not targets:
+        print("VERDICT startup: no gradcli command ran: nothing to judge")
+
+
+if __name__ == "__main__":
+    main()
