@@ -227,6 +227,8 @@ def _static_index(index):
 
 
 def _numpy_text(value) -> str:
+    if np.ndim(value) == 0:
+        return repr(np.asarray(value).item())  # 6.0, as TensorFlow prints it (numpy says 6.)
     return np.array2string(np.asarray(value), separator=", ", threshold=20)
 
 

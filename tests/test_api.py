@@ -37,7 +37,7 @@ def test_a_tensor_prints_its_shape_dtype_and_values():
     assert repr(gc.constant(1.5)) == "<gc.Tensor shape=() dtype=float64 numpy=1.5>"
     assert repr(gc.constant([[1, 2]])) == "<gc.Tensor shape=(1, 2) dtype=int64 numpy=[[1, 2]]>"
     assert repr(gc.Variable(1.0, name="x0")) == (
-        "<gc.Variable 'x0:0' shape=() dtype=float64, numpy=1.>"
+        "<gc.Variable 'x0:0' shape=() dtype=float64, numpy=1.0>"
     )
 
 
