@@ -124,21 +124,21 @@ CHAIN_STEPS = 400
 CHAIN_OPS = 5 * CHAIN_STEPS  # sin, *1.0001, y*y, *0.001, +
 
 
-def chain_setup(gcli=gcli):
-    """`y = sin(y)*1.0001 + y*y*0.001`, 400 times: 2,000 scalar ops, on a fresh tape each call."""
+def chain_setup(gcli=gcli, steps: int = CHAIN_STEPS):
+    """`y = sin(y)*1.0001 + y*y*0.001`, `steps` times (5 scalar ops each), on a fresh tape."""
     y0 = gcli.Variable(0.5)
 
     def gradcli_chain():
         with gcli.GradientTape() as tape:
             y = y0
-            for _ in range(CHAIN_STEPS):
+            for _ in range(steps):
                 y = gcli.sin(y) * 1.0001 + y * y * 0.001
         return tape.gradient(y, y0)
 
     def floats_chain():
         # the same forward and backward by hand on Python floats: the floor for any tape
         ys = [0.5]
-        for _ in range(CHAIN_STEPS):
+        for _ in range(steps):
             y = ys[-1]
             ys.append(math.sin(y) * 1.0001 + y * y * 0.001)
         d = 1.0
@@ -153,7 +153,7 @@ def chain_setup(gcli=gcli):
 
         def torch_chain():
             y = t0
-            for _ in range(CHAIN_STEPS):
+            for _ in range(steps):
                 y = torch.sin(y) * 1.0001 + y * y * 0.001
             return torch.autograd.grad(y, t0)[0]
 
@@ -297,6 +297,23 @@ def _gen2_collections() -> int:
     return gc.get_stats()[2]["collections"]
 
 
+def _gen2_per_call(fn, calls: int = 10) -> float:
+    """Full (generation-2) collections per call, over a run of calls with no gc.collect() between."""
+    before = _gen2_collections()
+    for _ in range(calls):
+        fn()
+    return (_gen2_collections() - before) / calls
+
+
+IMPORTS = "import numpy, click, rich.table, sympy"
+IMPORT_VARIANTS = {
+    "gc on during imports": IMPORTS,
+    "gc.disable() during imports, then gc.freeze(); gc.enable()": (
+        f"import gc; gc.disable(); {IMPORTS}; gc.freeze(); gc.enable()"
+    ),
+}
+
+
 def bench_gc(rounds: int) -> None:
     print(header("(e) gc: the engine benchmarks after heavy imports, with and without gc.freeze()"))
     loaded = _heavy_imports()
@@ -313,25 +330,42 @@ def bench_gc(rounds: int) -> None:
     )
     cases = {
         "mlp": mlp_setup()[0],
-        "chain": chain_setup()[1].fn,
+        "chain (2,000 ops)": chain_setup()[1].fn,
+        "chain x10 (20,000 ops)": chain_setup(steps=10 * CHAIN_STEPS)[1].fn,
         "elementwise": elementwise_setup()[0],
     }
+    # no gc.collect() between batches here: a collection resets the counters that decide when the
+    # next full collection comes, and the question is what a real run (which never calls it) pays
     for name, fn in cases.items():
         gc.unfreeze()
-        before = _gen2_collections()
-        fn()
-        full = _gen2_collections() - before
+        full = _gen2_per_call(fn)
         result = compare(
             [
                 Candidate("no freeze", fn, before=gc.unfreeze),
                 Candidate("gc.freeze() after imports", fn, before=gc.freeze),
             ],
             rounds=rounds,
+            collect=False,
         )
         gc.unfreeze()
-        print(f"  {name}: {full} full (gen-2) collection(s) in one unfrozen call")
+        print(f"  {name}: {full:.2f} full (gen-2) collections per call, unfrozen")
         print(table(result))
     gc.unfreeze()
+
+    print("  start-up: the same imports in a fresh process, gc on vs off while importing")
+    variants = {
+        label: Candidate(label, _process([sys.executable, "-c", code]), number=1)
+        for label, code in IMPORT_VARIANTS.items()
+    }
+    result = compare(list(variants.values()), rounds=max(11, rounds), warmup=1, collect=False)
+    print(table(result))
+
+
+def _process(argv: list[str]):
+    def run() -> None:
+        subprocess.run(argv, check=True)
+
+    return run
 
 
 # ---------------------------------------------------------------- main

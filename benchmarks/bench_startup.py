@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  ratios against `{HEAVY}`:")
     for label in commands:
         if label not in (NUMPY, HEAVY):
-            print(f"    {label:<36} {result.ratio(label, HEAVY):.3f}x")
+            print(f"    {label:<40} {result.ratio(label, HEAVY):.3f}x")
     numpy_time = format_seconds(result.median(NUMPY))
     print(f"  (`{NUMPY}` median: {numpy_time})")
     for label, target, against in targets:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from typing import Any
 
 import numpy as np
@@ -335,6 +334,8 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
     from rich.text import Text
 
     if width is None:
+        import shutil
+
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     ascii = not color
     buffer = io.StringIO()
