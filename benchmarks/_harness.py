@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - not on Windows
 
 @dataclass
 class Candidate:
-    """One implementation to time: `fn()` is one call; `before()` (untimed) runs before each batch."""
+    """One implementation to time: `fn()` is one call; `before()` runs (untimed) before a batch."""
 
     name: str
     fn: Callable[[], object]
@@ -58,7 +58,7 @@ class Comparison:
         return [a / b for a, b in zip(self.times[name], base)]
 
     def ratio(self, name: str, baseline: str | None = None) -> float:
-        """The median over rounds of this candidate's time divided by the baseline's (or another's)."""
+        """The median over rounds of this candidate's time over the baseline's (or another's)."""
         return statistics.median(self.ratios(name, baseline))
 
     def spread(self, name: str, baseline: str | None = None) -> tuple[float, float]:
@@ -179,8 +179,8 @@ def table(comparison: Comparison, per: tuple[str, float] | None = None) -> str:
 
 def verdict(name: str, value: float, target: float, unit: str = "x", note: str = "") -> str:
     """The one line each benchmark ends with: `VERDICT name: value <= target: PASS|FAIL`."""
-    ok = value <= target
-    text = f"VERDICT {name}: {value:.3f}{unit} (target <= {target:g}{unit}): {'PASS' if ok else 'FAIL'}"
+    outcome = "PASS" if value <= target else "FAIL"
+    text = f"VERDICT {name}: {value:.3f}{unit} (target <= {target:g}{unit}): {outcome}"
     return text + (f"  [{note}]" if note else "")
 
 

@@ -1,14 +1,15 @@
-"""A/B two versions of the engine in one process, interleaved: is an engine edit worth keeping?
+"""A/B versions of the engine in one process, interleaved: is an engine edit worth keeping?
 
     cp -r gradcli /tmp/gradcli_before      # before the edit: a copy of the package directory
     ... edit gradcli/ ...
-    python benchmarks/ab_engine.py /tmp/gradcli_before [mlp chain elementwise] [--rounds N]
+    python benchmarks/ab_engine.py /tmp/gradcli_before [--only mlp chain] [--rounds N] [--cpu]
+    python benchmarks/ab_engine.py /tmp/v0 /tmp/v1 /tmp/v2    # a series of copies, step by step
 
-The copy is imported under another name (`gradcli_before`), so both versions live side by side and
-the benchmarks of bench_engine.py run on each, round by round; a ratio below 1 means the working
-tree is faster. Timing the two versions in separate processes would compare two different noise
-levels (and, for large arrays, two different heap layouts), which on this machine can be larger
-than the change being measured.
+Each copy is imported under a name of its own (`gradcli_v0`, ...), so all versions, and the
+working tree's `gradcli` last, live side by side, and the benchmarks of bench_engine.py run on each
+round by round. Ratios are against the first copy (below 1: faster), and `step` is each version
+against the one before it. Timing versions in separate processes would compare different noise
+levels (and, for large arrays, different heap layouts), which here can exceed the change itself.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ from bench_engine import CHAIN_OPS, chain_setup, elementwise_setup, mlp_setup  #
 
 import gradcli  # noqa: E402
 
+SETUPS = {
+    "mlp": lambda m: mlp_setup(gcli=m)[0],
+    "chain": lambda m: chain_setup(gcli=m)[1].fn,
+    "elementwise": lambda m: elementwise_setup(gcli=m)[0],
+}
 
-def load_copy(directory: Path, name: str = "gradcli_before"):
+
+def load_copy(directory: Path, name: str):
     """Import the package in `directory` as `name` (its relative imports resolve inside it)."""
     spec = importlib.util.spec_from_file_location(
         name, directory / "__init__.py", submodule_search_locations=[str(directory)]
@@ -38,29 +45,32 @@ def load_copy(directory: Path, name: str = "gradcli_before"):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("before", type=Path, help="a copy of the gradcli package directory")
-    parser.add_argument("which", nargs="*", default=["mlp", "chain", "elementwise"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("copies", type=Path, nargs="+", help="copies of the gradcli package dir")
+    parser.add_argument("--only", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument(
         "--cpu", action="store_true", help="time CPU (process_time), not wall: for a busy machine"
     )
     args = parser.parse_args(argv)
-    before = load_copy(args.before.resolve())
-    setups = {
-        "mlp": lambda m: mlp_setup(gcli=m)[0],
-        "chain": lambda m: chain_setup(gcli=m)[1].fn,
-        "elementwise": lambda m: elementwise_setup(gcli=m)[0],
+    versions = {
+        f"{path.name} ({i})": load_copy(path.resolve(), f"gradcli_v{i}")
+        for i, path in enumerate(args.copies)
     }
-    for name in args.which:
-        print(header(f"A/B {name}: {args.before} (before) vs the working tree (after)"))
+    versions["working tree"] = gradcli
+    names = list(versions)
+    for which in args.only:
+        print(header(f"A/B {which}: {len(names)} versions, interleaved"))
         result = compare(
-            [Candidate("before", setups[name](before)), Candidate("after", setups[name](gradcli))],
+            [Candidate(name, SETUPS[which](module)) for name, module in versions.items()],
             rounds=args.rounds,
             clock=time.process_time if args.cpu else time.perf_counter,
         )
-        print(table(result, per=("op", CHAIN_OPS) if name == "chain" else None))
-        print(f"  after/before: {result.ratio('after'):.3f}x")
+        print(table(result, per=("op", CHAIN_OPS) if which == "chain" else None))
+        for before, after in zip(names, names[1:]):
+            print(f"  step {before} -> {after}: {result.ratio(after, before):.3f}x")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Engine benchmarks: gradcli against hand-written numpy (and PyTorch, if it happens to be installed).
+"""Engine benchmarks: gradcli against hand-written numpy (and PyTorch, if it happens to be there).
 
     python benchmarks/bench_engine.py all            # everything below, a few minutes
     python benchmarks/bench_engine.py mlp            # (a) 2-layer MLP, forward + backward
@@ -93,7 +93,9 @@ def check_same(name: str, ours, reference, rtol: float = 1e-9) -> None:
     for i, (a, b) in enumerate(zip(ours, reference)):
         if a.shape != b.shape or not np.allclose(a, b, rtol=rtol, atol=1e-12):
             worst = np.max(np.abs(a - b)) if a.shape == b.shape else "shape"
-            raise SystemExit(f"{name}: gradient {i} differs from the reference (max |diff| {worst})")
+            raise SystemExit(
+                f"{name}: gradient {i} differs from the reference (max |diff| {worst})"
+            )
     print(f"  check: {name} gradients agree with the reference (rtol {rtol:g})")
 
 
@@ -113,7 +115,8 @@ def bench_mlp(rounds: int) -> float:
     print(table(result))
     ratio = result.ratio("gradcli")
     # the verdict is against the faster numpy form (the stricter test); the other is for context
-    note = f"vs the one-name-per-step numpy form: {ratio / result.ratio('numpy, one name per step'):.3f}x"
+    other = ratio / result.ratio("numpy, one name per step")
+    note = f"vs the one-name-per-step numpy form: {other:.3f}x"
     print(verdict("mlp gradcli/numpy", ratio, TARGETS["mlp"], note=note))
     return ratio
 
@@ -298,7 +301,7 @@ def _gen2_collections() -> int:
 
 
 def _gen2_per_call(fn, calls: int = 10) -> float:
-    """Full (generation-2) collections per call, over a run of calls with no gc.collect() between."""
+    """Full (generation-2) collections per call, over calls with no gc.collect() between."""
     before = _gen2_collections()
     for _ in range(calls):
         fn()
@@ -308,7 +311,7 @@ def _gen2_per_call(fn, calls: int = 10) -> float:
 IMPORTS = "import numpy, click, rich.table, sympy"
 IMPORT_VARIANTS = {
     "gc on during imports": IMPORTS,
-    "gc.disable() during imports, then gc.freeze(); gc.enable()": (
+    "gc off while importing, then freeze": (
         f"import gc; gc.disable(); {IMPORTS}; gc.freeze(); gc.enable()"
     ),
 }
@@ -372,8 +375,12 @@ def _process(argv: list[str]):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("what", choices=["all", "mlp", "chain", "elementwise", "first", "gc", "_first"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "what", choices=["all", "mlp", "chain", "elementwise", "first", "gc", "_first"]
+    )
     parser.add_argument("name", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds (default 21)")
     parser.add_argument("--quick", action="store_true", help="5 rounds: a smoke run, not figures")

@@ -94,7 +94,9 @@ def works(argv: list[str]) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (at least 11)")
     parser.add_argument(
         "--no-bytecode-cache",
@@ -121,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
                 commands[label] = argv_
                 targets.append((label, target, against))
             else:
-                print(f"  note: skipped `{' '.join(['gradcli', *EXPRESSION[:1], repr(EXPRESSION[1]), *EXPRESSION[2:], *extra])}`: {why}")
+                shown = " ".join(["gradcli", "grad", '"x**2"', "--x", "3", *extra])
+                print(f"  note: skipped `{shown}`: {why}")
     for argv_ in PYTHON_COMMANDS.values():
         works(argv_)
 

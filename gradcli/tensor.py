@@ -278,6 +278,8 @@ class Variable(_Operators):
 
     def assign(self, value) -> Variable:
         """Stateful: the tape does not differentiate through an assignment (as in TensorFlow)."""
+        if isinstance(value, Variable):
+            value = value._read()  # TensorFlow reads (and so watches) a variable used as a value
         new = to_numpy(value, self.dtype)
         if np.shape(new) != self.shape:
             raise ShapeError(f"cannot assign a value of shape {np.shape(new)} to {self._name} "
@@ -286,14 +288,18 @@ class Variable(_Operators):
         return self
 
     def assign_add(self, delta) -> Variable:
-        return self.assign(self._value + to_numpy(delta, self.dtype))
+        return self.assign(self._value + to_numpy(_read(delta), self.dtype))
 
     def assign_sub(self, delta) -> Variable:
-        return self.assign(self._value - to_numpy(delta, self.dtype))
+        return self.assign(self._value - to_numpy(_read(delta), self.dtype))
 
     def __repr__(self) -> str:
         return (f"<gc.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
                 f"numpy={_numpy_text(self._value)}>")
+
+
+def _read(value):
+    return value._read() if isinstance(value, Variable) else value
 
 
 def constant(value, dtype=None) -> Tensor:
