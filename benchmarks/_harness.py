@@ -197,7 +197,11 @@ def machine() -> str:
         pass
     cores = os.cpu_count()
     py = platform.python_version()
-    return f"{cpu}, {cores} cores, Python {py} ({sys.implementation.name}), {platform.system()}"
+    numpy = sys.modules.get("numpy")  # named only where the benchmark imported it
+    extra = f", numpy {numpy.__version__}" if numpy else ""
+    return (
+        f"{cpu}, {cores} cores, Python {py} ({sys.implementation.name}){extra}, {platform.system()}"
+    )
 
 
 def header(title: str) -> str:

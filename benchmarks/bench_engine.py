@@ -7,7 +7,8 @@
     python benchmarks/bench_engine.py first          # (d) first call in a fresh process vs steady
     python benchmarks/bench_engine.py gc             # (e) with and without gc.freeze()
 
-Options: --rounds N (interleaved rounds, default 21), --quick (fewer rounds, for a smoke run).
+Options: --rounds N (interleaved rounds, default 21), --quick (fewer rounds, for a smoke run),
+--after-imports (import sympy, click and rich first, as the CLI's process has).
 Every comparison is interleaved round by round in one process (see _harness.py) and ends with one
 `VERDICT` line against its target. Run by hand, never in CI: timings need a quiet machine.
 """

@@ -274,17 +274,28 @@ def check_declarations(request: Request) -> None:
 # ---------------------------------------------------------------- evaluation
 
 
-def run_program(request: Request, tape: GradientTape | None = None, overrides=None, frozen=None):
-    """Run the program once; the walker (names, statements, dependencies) and the backend."""
-    backend = NumericBackend(request, tape, overrides, frozen)
+def run_program(
+    request: Request,
+    tape: GradientTape | None = None,
+    overrides=None,
+    frozen=None,
+    backend: Callable = NumericBackend,
+):
+    """Run the program once; the walker (names, statements, dependencies) and the backend.
+
+    `backend`: NumericBackend or a subclass (or a factory with its signature), e.g. the recording
+    backend of `gradcli tape`."""
+    backend = backend(request, tape, overrides, frozen)
     env, deps = backend.declare()
     walker = Walker(request.program, backend, env, deps)
     walker.run()
     return walker, backend
 
 
-def evaluate(request: Request) -> Evaluation:
-    """The program on one tape (persistent when there are several targets), and its gradients."""
+def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation:
+    """The program on one tape (persistent when there are several targets), and its gradients.
+
+    `backend`: as for `run_program`."""
     check_declarations(request)
     tape = GradientTape(
         persistent=len(request.targets) > 1, watch_accessed_variables=request.auto_watch
@@ -292,7 +303,7 @@ def evaluate(request: Request) -> Evaluation:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
         with tape:
-            walker, backend = run_program(request, tape)
+            walker, backend = run_program(request, tape, backend=backend)
         named = _named_values(walker, backend)
         _check_names(request.watch, named, "--watch")
         targets = _targets(request, walker, named)

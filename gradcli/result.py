@@ -68,6 +68,7 @@ class Evaluation:
     watched: tuple[str, ...]  # variable names, in the order the tape first watched them
     results: tuple[TargetResult, ...]
     warnings: tuple[str, ...] = ()
+    order: int = 1  # the results' "gradients" are derivatives of this order (grad --order)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class GradientTape:
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent
         self._auto_watch = watch_accessed_variables
+        self._observer = None  # `gradcli tape`: sees each step of the backward walk (`_observed`)
         self.reset()
 
     # ------------------------------------------------------------ recording
@@ -157,6 +158,8 @@ class GradientTape:
             # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
             seeds.clear()
             order = _consumed(entries) if released else reversed(entries)
+            if self._observer is not None:
+                order = _observed(order, grads, self._observer)
             _walk(order, grads, needed, source_ids, raw)
         finally:
             STATE.raw = False
@@ -197,6 +200,36 @@ def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None
                                         f"for input {i} of shape {shape}")
             previous = get(xid)
             grads[xid] = gx if previous is None else previous + gx
+
+
+def _observed(entries, grads: dict, observer):
+    """The record as `_walk` reads it, with each step shown to `observer` (for `gradcli tape`).
+
+    `_walk` itself is untouched: before each entry is walked, `observer.step(entry, g)` gets the
+    gradient arriving at its output (None: none arrives), and the entry's op is replaced by a copy
+    whose rules report each input's contribution, `observer.contribution(i, gx)`, as the rule
+    returns it (before broadcasting is undone). `observer.backward_pass(grads)` opens each walk.
+    """
+    import dataclasses
+
+    observer.backward_pass(grads)
+    reporting: dict = {}
+    for op, inputs, out, kwargs in entries:
+        if op not in reporting:
+            reporting[op] = dataclasses.replace(op, grads=tuple(
+                None if rule is None else _reporting_rule(rule, i, op.variadic, observer)
+                for i, rule in enumerate(op.grads)))
+        observer.step((op, inputs, out, kwargs), grads.get(id(out)))
+        yield reporting[op], inputs, out, kwargs
+
+
+def _reporting_rule(rule, i: int, variadic: bool, observer):
+    def reported(g, ans, *args, **kwargs):
+        gx = rule(g, ans, *args, **kwargs)
+        observer.contribution(kwargs["index"] if variadic else i, gx)
+        return gx
+
+    return reported
 
 
 def _consumed(entries: list):
