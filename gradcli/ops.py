@@ -22,7 +22,9 @@ import numpy as np
 from .errors import ArgumentError
 from .tensor import apply
 
-FORWARD_ON_OBJECTS = "forward"  # sympy form: the numpy forward itself works on arrays of sympy objects
+FORWARD_ON_OBJECTS = (
+    "forward"  # sympy form: the numpy forward itself works on arrays of sympy objects
+)
 _NO_DEFAULT = object()
 
 
@@ -54,7 +56,9 @@ class Op:
 
     @property
     def signature(self) -> str:
-        inputs = ["values"] if self.variadic else list("xyz"[: self.arity] if self.arity <= 3 else [])
+        inputs = (
+            ["values"] if self.variadic else list("xyz"[: self.arity] if self.arity <= 3 else [])
+        )
         inputs += [f"{n}={d!r}" if d is not _NO_DEFAULT else n for n, d in self.params]
         return f"{self.name}({', '.join(inputs)})"
 
@@ -70,7 +74,9 @@ REGISTRY: dict[str, Op] = {}
 FUNCTIONS: dict[str, Callable] = {}  # canonical name -> the function users and rules call
 
 
-def primitive(name: str, forward: Callable, grads: tuple, sympy: Any, doc: str, **facts) -> Callable:
+def primitive(
+    name: str, forward: Callable, grads: tuple, sympy: Any, doc: str, **facts
+) -> Callable:
     """Register an operation and return the function users (and gradient rules) call."""
     op = Op(name, forward, grads, sympy, doc, **facts)
     if name in REGISTRY:
@@ -94,7 +100,9 @@ def _function_for(op: Op) -> Callable:
         else:
             values, args = args[: op.arity], args[op.arity :]
             if len(values) < op.arity:
-                raise ArgumentError(f"{op.signature}: expected {op.arity} input(s), got {len(values)}")
+                raise ArgumentError(
+                    f"{op.signature}: expected {op.arity} input(s), got {len(values)}"
+                )
         if args or kwargs:
             kwargs = bind_params(op, names, args, kwargs)
         return apply(op, *values, **kwargs)
@@ -273,8 +281,14 @@ def _sym_extreme(pick):
 
 
 def _sample_matmul(rng):
-    pairs = [((2, 3), (3, 4)), ((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)),
-             ((2, 2, 3), (3, 2)), ((2, 1, 2, 3), (3, 3, 2))]
+    pairs = [
+        ((2, 3), (3, 4)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((3,), (3,)),
+        ((2, 2, 3), (3, 2)),
+        ((2, 1, 2, 3), (3, 3, 2)),
+    ]
     return list(pairs[int(rng.integers(0, len(pairs)))]), {}
 
 
@@ -293,135 +307,308 @@ def _sample_reduce(rng):
 BINARY = dict(arity=2, broadcasts=True, domain=((-3.0, 3.0), (-3.0, 3.0)))
 
 add = primitive(
-    "add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-    lambda sp, x, y: x + y, "x + y, elementwise with broadcasting", **BINARY)
+    "add",
+    np.add,
+    (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+    lambda sp, x, y: x + y,
+    "x + y, elementwise with broadcasting",
+    **BINARY,
+)
 subtract = primitive(
-    "subtract", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-    lambda sp, x, y: x - y, "x - y, elementwise with broadcasting", aliases=("sub",), **BINARY)
+    "subtract",
+    np.subtract,
+    (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+    lambda sp, x, y: x - y,
+    "x - y, elementwise with broadcasting",
+    aliases=("sub",),
+    **BINARY,
+)
 multiply = primitive(
-    "multiply", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
-    lambda sp, x, y: x * y, "x * y, elementwise with broadcasting", aliases=("mul",), **BINARY)
+    "multiply",
+    np.multiply,
+    (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+    lambda sp, x, y: x * y,
+    "x * y, elementwise with broadcasting",
+    aliases=("mul",),
+    **BINARY,
+)
 divide = primitive(
-    "divide", np.true_divide,
+    "divide",
+    np.true_divide,
     (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
-    lambda sp, x, y: x / y, "x / y, elementwise with broadcasting",
+    lambda sp, x, y: x / y,
+    "x / y, elementwise with broadcasting",
     aliases=("div", "truediv", "true_divide"),
-    **{**BINARY, "domain": ((-3.0, 3.0), (0.5, 3.0))})
+    **{**BINARY, "domain": ((-3.0, 3.0), (0.5, 3.0))},
+)
 power = primitive(
-    "power", np.power,
-    (lambda g, ans, x, y: g * y * x ** (y - 1),
-     lambda g, ans, x, y: where(x > 0, g * ans * _safe_log(x), zeros_like(ans))),
-    lambda sp, x, y: x**y, "x ** y, elementwise with broadcasting", aliases=("pow",),
+    "power",
+    np.power,
+    (
+        lambda g, ans, x, y: g * y * x ** (y - 1),
+        lambda g, ans, x, y: where(x > 0, g * ans * _safe_log(x), zeros_like(ans)),
+    ),
+    lambda sp, x, y: x**y,
+    "x ** y, elementwise with broadcasting",
+    aliases=("pow",),
     convention="d/dy x**y is 0 where x <= 0 (TensorFlow's rule)",
-    **{**BINARY, "domain": ((0.5, 3.0), (-2.0, 2.0))})
+    **{**BINARY, "domain": ((0.5, 3.0), (-2.0, 2.0))},
+)
 maximum = primitive(
-    "maximum", np.maximum,
-    (lambda g, ans, x, y: where(x >= y, g, zeros_like(g)),
-     lambda g, ans, x, y: where(x >= y, zeros_like(g), g)),
-    _sym_maximum, "the larger of x and y, elementwise", convention="ties go to x", **BINARY)
+    "maximum",
+    np.maximum,
+    (
+        lambda g, ans, x, y: where(x >= y, g, zeros_like(g)),
+        lambda g, ans, x, y: where(x >= y, zeros_like(g), g),
+    ),
+    _sym_maximum,
+    "the larger of x and y, elementwise",
+    convention="ties go to x",
+    **BINARY,
+)
 minimum = primitive(
-    "minimum", np.minimum,
-    (lambda g, ans, x, y: where(x <= y, g, zeros_like(g)),
-     lambda g, ans, x, y: where(x <= y, zeros_like(g), g)),
-    _sym_minimum, "the smaller of x and y, elementwise", convention="ties go to x", **BINARY)
+    "minimum",
+    np.minimum,
+    (
+        lambda g, ans, x, y: where(x <= y, g, zeros_like(g)),
+        lambda g, ans, x, y: where(x <= y, zeros_like(g), g),
+    ),
+    _sym_minimum,
+    "the smaller of x and y, elementwise",
+    convention="ties go to x",
+    **BINARY,
+)
 matmul = primitive(
-    "matmul", np.matmul,
+    "matmul",
+    np.matmul,
     (lambda g, ans, x, y: _matmul_grad(g, x, y, 0), lambda g, ans, x, y: _matmul_grad(g, x, y, 1)),
-    FORWARD_ON_OBJECTS, "x @ y: matrix product (1-D, 2-D, batched)", kind="linalg", arity=2,
-    aliases=("dot", "linalg.matmul"), domain=((-2.0, 2.0), (-2.0, 2.0)), sample=_sample_matmul)
+    FORWARD_ON_OBJECTS,
+    "x @ y: matrix product (1-D, 2-D, batched)",
+    kind="linalg",
+    arity=2,
+    aliases=("dot", "linalg.matmul"),
+    domain=((-2.0, 2.0), (-2.0, 2.0)),
+    sample=_sample_matmul,
+)
 
 # ---------------------------------------------------------------- elementwise functions
 
 negative = primitive(
-    "negative", np.negative, (lambda g, ans, x: -g,), lambda sp, x: -x, "-x", aliases=("neg",))
+    "negative", np.negative, (lambda g, ans, x: -g,), lambda sp, x: -x, "-x", aliases=("neg",)
+)
 exp = primitive(
-    "exp", np.exp, (lambda g, ans, x: g * ans,), lambda sp, x: sp.exp(x), "e to the x",
-    namespaces=("tf", "tf.math", "np", "math"))
+    "exp",
+    np.exp,
+    (lambda g, ans, x: g * ans,),
+    lambda sp, x: sp.exp(x),
+    "e to the x",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 log = primitive(
-    "log", np.log, (lambda g, ans, x: g / x,), lambda sp, x: sp.log(x), "natural logarithm",
-    namespaces=("tf", "tf.math", "np", "math"), domain=((0.2, 4.0),))
+    "log",
+    np.log,
+    (lambda g, ans, x: g / x,),
+    lambda sp, x: sp.log(x),
+    "natural logarithm",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((0.2, 4.0),),
+)
 log1p = primitive(
-    "log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), lambda sp, x: sp.log(1 + x),
-    "log(1 + x), exact for tiny x", namespaces=("tf", "tf.math", "np", "math"), domain=((-0.8, 3.0),))
+    "log1p",
+    np.log1p,
+    (lambda g, ans, x: g / (1 + x),),
+    lambda sp, x: sp.log(1 + x),
+    "log(1 + x), exact for tiny x",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.8, 3.0),),
+)
 expm1 = primitive(
-    "expm1", np.expm1, (lambda g, ans, x: g * (ans + 1),), lambda sp, x: sp.exp(x) - 1,
-    "exp(x) - 1, exact for tiny x", namespaces=("tf", "tf.math", "np", "math"))
+    "expm1",
+    np.expm1,
+    (lambda g, ans, x: g * (ans + 1),),
+    lambda sp, x: sp.exp(x) - 1,
+    "exp(x) - 1, exact for tiny x",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 sqrt = primitive(
-    "sqrt", np.sqrt, (lambda g, ans, x: g * 0.5 / ans,), lambda sp, x: sp.sqrt(x), "square root",
-    namespaces=("tf", "tf.math", "np", "math"), domain=((0.2, 4.0),))
+    "sqrt",
+    np.sqrt,
+    (lambda g, ans, x: g * 0.5 / ans,),
+    lambda sp, x: sp.sqrt(x),
+    "square root",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((0.2, 4.0),),
+)
 square = primitive(
-    "square", np.square, (lambda g, ans, x: g * 2 * x,), lambda sp, x: x**2, "x ** 2")
+    "square", np.square, (lambda g, ans, x: g * 2 * x,), lambda sp, x: x**2, "x ** 2"
+)
 abs = primitive(
-    "abs", np.abs, (lambda g, ans, x: g * sign(x),), lambda sp, x: sp.Abs(x), "absolute value",
-    aliases=("absolute",), namespaces=("tf", "tf.math", "np", "math"), convention="abs'(0) = 0")
+    "abs",
+    np.abs,
+    (lambda g, ans, x: g * sign(x),),
+    lambda sp, x: sp.Abs(x),
+    "absolute value",
+    aliases=("absolute",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    convention="abs'(0) = 0",
+)
 sign = primitive(
-    "sign", np.sign, (lambda g, ans, x: zeros_like(g),), lambda sp, x: sp.sign(x),
-    "-1, 0 or 1 by the sign of x", convention="gradient 0 everywhere (TensorFlow's rule)")
+    "sign",
+    np.sign,
+    (lambda g, ans, x: zeros_like(g),),
+    lambda sp, x: sp.sign(x),
+    "-1, 0 or 1 by the sign of x",
+    convention="gradient 0 everywhere (TensorFlow's rule)",
+)
 sin = primitive(
-    "sin", np.sin, (lambda g, ans, x: g * cos(x),), lambda sp, x: sp.sin(x), "sine",
-    namespaces=("tf", "tf.math", "np", "math"))
+    "sin",
+    np.sin,
+    (lambda g, ans, x: g * cos(x),),
+    lambda sp, x: sp.sin(x),
+    "sine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 cos = primitive(
-    "cos", np.cos, (lambda g, ans, x: -g * sin(x),), lambda sp, x: sp.cos(x), "cosine",
-    namespaces=("tf", "tf.math", "np", "math"))
+    "cos",
+    np.cos,
+    (lambda g, ans, x: -g * sin(x),),
+    lambda sp, x: sp.cos(x),
+    "cosine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 tan = primitive(
-    "tan", np.tan, (lambda g, ans, x: g * (1 + ans * ans),), lambda sp, x: sp.tan(x), "tangent",
-    namespaces=("tf", "tf.math", "np", "math"), domain=((-1.2, 1.2),))
+    "tan",
+    np.tan,
+    (lambda g, ans, x: g * (1 + ans * ans),),
+    lambda sp, x: sp.tan(x),
+    "tangent",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-1.2, 1.2),),
+)
 arcsin = primitive(
-    "arcsin", np.arcsin, (lambda g, ans, x: g / sqrt(1 - x * x),), lambda sp, x: sp.asin(x),
-    "inverse sine", aliases=("asin",), namespaces=("tf", "tf.math", "np", "math"),
-    domain=((-0.9, 0.9),))
+    "arcsin",
+    np.arcsin,
+    (lambda g, ans, x: g / sqrt(1 - x * x),),
+    lambda sp, x: sp.asin(x),
+    "inverse sine",
+    aliases=("asin",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.9, 0.9),),
+)
 arccos = primitive(
-    "arccos", np.arccos, (lambda g, ans, x: -g / sqrt(1 - x * x),), lambda sp, x: sp.acos(x),
-    "inverse cosine", aliases=("acos",), namespaces=("tf", "tf.math", "np", "math"),
-    domain=((-0.9, 0.9),))
+    "arccos",
+    np.arccos,
+    (lambda g, ans, x: -g / sqrt(1 - x * x),),
+    lambda sp, x: sp.acos(x),
+    "inverse cosine",
+    aliases=("acos",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.9, 0.9),),
+)
 arctan = primitive(
-    "arctan", np.arctan, (lambda g, ans, x: g / (1 + x * x),), lambda sp, x: sp.atan(x),
-    "inverse tangent", aliases=("atan",), namespaces=("tf", "tf.math", "np", "math"))
+    "arctan",
+    np.arctan,
+    (lambda g, ans, x: g / (1 + x * x),),
+    lambda sp, x: sp.atan(x),
+    "inverse tangent",
+    aliases=("atan",),
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 sinh = primitive(
-    "sinh", np.sinh, (lambda g, ans, x: g * cosh(x),), lambda sp, x: sp.sinh(x), "hyperbolic sine",
-    namespaces=("tf", "tf.math", "np", "math"))
+    "sinh",
+    np.sinh,
+    (lambda g, ans, x: g * cosh(x),),
+    lambda sp, x: sp.sinh(x),
+    "hyperbolic sine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 cosh = primitive(
-    "cosh", np.cosh, (lambda g, ans, x: g * sinh(x),), lambda sp, x: sp.cosh(x),
-    "hyperbolic cosine", namespaces=("tf", "tf.math", "np", "math"))
+    "cosh",
+    np.cosh,
+    (lambda g, ans, x: g * sinh(x),),
+    lambda sp, x: sp.cosh(x),
+    "hyperbolic cosine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
 # g * (1 - ans**2), spelled `-(ans * ans) + 1`: the same bits, but on plain numpy arrays `1 - t`
 # allocates a new array while `-t + 1` is done in place on the temporary `t` (numpy reuses
 # temporaries only when the array comes first), one large array less per tanh in the backward pass
 tanh = primitive(
-    "tanh", np.tanh, (lambda g, ans, x: g * (-(ans * ans) + 1),), lambda sp, x: sp.tanh(x),
-    "hyperbolic tangent", namespaces=("tf", "tf.math", "tf.nn", "np", "math"))
+    "tanh",
+    np.tanh,
+    (lambda g, ans, x: g * (-(ans * ans) + 1),),
+    lambda sp, x: sp.tanh(x),
+    "hyperbolic tangent",
+    namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
+)
 sigmoid = primitive(
-    "sigmoid", _np_sigmoid, (lambda g, ans, x: g * ans * (1 - ans),),
-    lambda sp, x: 1 / (1 + sp.exp(-x)), "1 / (1 + exp(-x)), without overflow",
-    namespaces=("tf", "tf.math", "tf.nn"))
+    "sigmoid",
+    _np_sigmoid,
+    (lambda g, ans, x: g * ans * (1 - ans),),
+    lambda sp, x: 1 / (1 + sp.exp(-x)),
+    "1 / (1 + exp(-x)), without overflow",
+    namespaces=("tf", "tf.math", "tf.nn"),
+)
 softplus = primitive(
-    "softplus", _np_softplus, (lambda g, ans, x: g * sigmoid(x),),
-    lambda sp, x: sp.log(1 + sp.exp(x)), "log(1 + exp(x)), without overflow",
-    namespaces=("tf", "tf.math", "tf.nn"))
+    "softplus",
+    _np_softplus,
+    (lambda g, ans, x: g * sigmoid(x),),
+    lambda sp, x: sp.log(1 + sp.exp(x)),
+    "log(1 + exp(x)), without overflow",
+    namespaces=("tf", "tf.math", "tf.nn"),
+)
 relu = primitive(
-    "relu", lambda x: np.maximum(x, 0), (lambda g, ans, x: where(x > 0, g, zeros_like(g)),),
-    _sym_relu, "max(x, 0)", namespaces=("tf.nn",), convention="relu'(0) = 0")
+    "relu",
+    lambda x: np.maximum(x, 0),
+    (lambda g, ans, x: where(x > 0, g, zeros_like(g)),),
+    _sym_relu,
+    "max(x, 0)",
+    namespaces=("tf.nn",),
+    convention="relu'(0) = 0",
+)
 clip = primitive(
-    "clip", np.clip,
-    (lambda g, ans, x, lo, hi: where(x < lo, zeros_like(g), where(x > hi, zeros_like(g), g)),
-     lambda g, ans, x, lo, hi: where(x < lo, g, zeros_like(g)),
-     lambda g, ans, x, lo, hi: where(x > hi, g, zeros_like(g))),
+    "clip",
+    np.clip,
+    (
+        lambda g, ans, x, lo, hi: where(x < lo, zeros_like(g), where(x > hi, zeros_like(g), g)),
+        lambda g, ans, x, lo, hi: where(x < lo, g, zeros_like(g)),
+        lambda g, ans, x, lo, hi: where(x > hi, g, zeros_like(g)),
+    ),
     lambda sp, x, lo, hi: sp.Piecewise((lo, x < lo), (hi, x > hi), (x, True)),
-    "x limited to [lo, hi]", arity=3, broadcasts=True, aliases=("clip_by_value",),
+    "x limited to [lo, hi]",
+    arity=3,
+    broadcasts=True,
+    aliases=("clip_by_value",),
     domain=((-3.0, 3.0), (-2.0, -0.5), (0.5, 2.0)),
-    convention="the gradient passes to x where lo <= x <= hi")
+    convention="the gradient passes to x where lo <= x <= hi",
+)
 where = primitive(
-    "where", lambda c, x, y: np.where(c, x, y)[()],
-    (None, lambda g, ans, c, x, y: where(c, g, zeros_like(g)),
-     lambda g, ans, c, x, y: where(c, zeros_like(g), g)),
+    "where",
+    lambda c, x, y: np.where(c, x, y)[()],
+    (
+        None,
+        lambda g, ans, c, x, y: where(c, g, zeros_like(g)),
+        lambda g, ans, c, x, y: where(c, zeros_like(g), g),
+    ),
     lambda sp, c, x, y: sp.Piecewise((x, c), (y, True)),
-    "x where the condition holds, else y", arity=3, broadcasts=True, kind="other",
-    sample=lambda rng: ([rng.random((2, 3)) < 0.5, (2, 3), (3,)], {}))
+    "x where the condition holds, else y",
+    arity=3,
+    broadcasts=True,
+    kind="other",
+    sample=lambda rng: ([rng.random((2, 3)) < 0.5, (2, 3), (3,)], {}),
+)
 identity = primitive(
-    "identity", lambda x: x, (lambda g, ans, x: g,), lambda sp, x: x, "x itself",
-    namespaces=("tf",))
+    "identity", lambda x: x, (lambda g, ans, x: g,), lambda sp, x: x, "x itself", namespaces=("tf",)
+)
 stop_gradient = primitive(
-    "stop_gradient", lambda x: x, (None,), lambda sp, x: x,
-    "x, but the tape does not differentiate through it", namespaces=("tf",), kind="other")
+    "stop_gradient",
+    lambda x: x,
+    (None,),
+    lambda sp, x: x,
+    "x, but the tape does not differentiate through it",
+    namespaces=("tf",),
+    kind="other",
+)
 
 # ---------------------------------------------------------------- comparisons (no gradient)
 
@@ -430,97 +617,203 @@ less = primitive("less", np.less, (None, None), None, "x < y", **COMPARE)
 less_equal = primitive("less_equal", np.less_equal, (None, None), None, "x <= y", **COMPARE)
 greater = primitive("greater", np.greater, (None, None), None, "x > y", **COMPARE)
 greater_equal = primitive(
-    "greater_equal", np.greater_equal, (None, None), None, "x >= y", **COMPARE)
+    "greater_equal", np.greater_equal, (None, None), None, "x >= y", **COMPARE
+)
 equal = primitive("equal", np.equal, (None, None), None, "x == y", **COMPARE)
 not_equal = primitive("not_equal", np.not_equal, (None, None), None, "x != y", **COMPARE)
 zeros_like = primitive(
-    "zeros_like", np.zeros_like, (None,), lambda sp, x: 0, "zeros of x's shape and dtype",
-    kind="other")
+    "zeros_like",
+    np.zeros_like,
+    (None,),
+    lambda sp, x: 0,
+    "zeros of x's shape and dtype",
+    kind="other",
+)
 ones_like = primitive(
-    "ones_like", np.ones_like, (None,), lambda sp, x: 1, "ones of x's shape and dtype",
-    kind="other")
+    "ones_like", np.ones_like, (None,), lambda sp, x: 1, "ones of x's shape and dtype", kind="other"
+)
 
 # ---------------------------------------------------------------- reductions
 
 REDUCE = dict(kind="reduction", params=(("axis", None), ("keepdims", False)), sample=_sample_reduce)
 sum = primitive(
-    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
-    (_reduce_grad,), FORWARD_ON_OBJECTS, "sum over axis (all axes by default)",
-    aliases=("reduce_sum",), **REDUCE)
+    "sum",
+    lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    (_reduce_grad,),
+    FORWARD_ON_OBJECTS,
+    "sum over axis (all axes by default)",
+    aliases=("reduce_sum",),
+    **REDUCE,
+)
 mean = primitive(
-    "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
-    (_mean_grad,), FORWARD_ON_OBJECTS, "mean over axis (all axes by default)",
-    aliases=("reduce_mean",), **REDUCE)
+    "mean",
+    lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    (_mean_grad,),
+    FORWARD_ON_OBJECTS,
+    "mean over axis (all axes by default)",
+    aliases=("reduce_mean",),
+    **REDUCE,
+)
 max = primitive(
-    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
-    (_extreme_grad,), _sym_extreme("Max"), "maximum over axis",
-    aliases=("reduce_max", "amax"), convention="ties share the gradient evenly", **REDUCE)
+    "max",
+    lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    (_extreme_grad,),
+    _sym_extreme("Max"),
+    "maximum over axis",
+    aliases=("reduce_max", "amax"),
+    convention="ties share the gradient evenly",
+    **REDUCE,
+)
 min = primitive(
-    "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
-    (_extreme_grad,), _sym_extreme("Min"), "minimum over axis",
-    aliases=("reduce_min", "amin"), convention="ties share the gradient evenly", **REDUCE)
+    "min",
+    lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+    (_extreme_grad,),
+    _sym_extreme("Min"),
+    "minimum over axis",
+    aliases=("reduce_min", "amin"),
+    convention="ties share the gradient evenly",
+    **REDUCE,
+)
 prod = primitive(
-    "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
-    (_prod_grad,), FORWARD_ON_OBJECTS, "product over axis", aliases=("reduce_prod",),
+    "prod",
+    lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    (_prod_grad,),
+    FORWARD_ON_OBJECTS,
+    "product over axis",
+    aliases=("reduce_prod",),
     convention="exact at zeros (product of the other factors)",
-    **{**REDUCE, "domain": ((0.5, 1.5),)})
+    **{**REDUCE, "domain": ((0.5, 1.5),)},
+)
 _prod_of_others = primitive(
-    "prod_of_others", _np_prod_of_others, (None,), None, "for prod's gradient at zeros",
-    params=(("axis", None),), public=False, kind="other")
+    "prod_of_others",
+    _np_prod_of_others,
+    (None,),
+    None,
+    "for prod's gradient at zeros",
+    params=(("axis", None),),
+    public=False,
+    kind="other",
+)
 
 # ---------------------------------------------------------------- shapes and indexing
 
 SHAPE = dict(kind="shape")
 reshape = primitive(
-    "reshape", _np_reshape, (lambda g, ans, x, shape: reshape(g, x.shape),), FORWARD_ON_OBJECTS,
-    "x with a new shape of the same size", params=(("shape", _NO_DEFAULT),),
-    sample=lambda rng: ([(2, 3)], {"shape": [(3, 2), (6,), (1, 6, 1), (-1, 2)][rng.integers(0, 4)]}),
-    **SHAPE)
+    "reshape",
+    _np_reshape,
+    (lambda g, ans, x, shape: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x with a new shape of the same size",
+    params=(("shape", _NO_DEFAULT),),
+    sample=lambda rng: (
+        [(2, 3)],
+        {"shape": [(3, 2), (6,), (1, 6, 1), (-1, 2)][rng.integers(0, 4)]},
+    ),
+    **SHAPE,
+)
 transpose = primitive(
-    "transpose", lambda x, perm=None: np.transpose(x, perm),
-    (lambda g, ans, x, perm=None: transpose(
-        g, None if perm is None else tuple(int(i) for i in np.argsort(perm))),),
-    FORWARD_ON_OBJECTS, "x with its axes permuted (reversed by default)", params=(("perm", None),),
+    "transpose",
+    lambda x, perm=None: np.transpose(x, perm),
+    (
+        lambda g, ans, x, perm=None: transpose(
+            g, None if perm is None else tuple(int(i) for i in np.argsort(perm))
+        ),
+    ),
+    FORWARD_ON_OBJECTS,
+    "x with its axes permuted (reversed by default)",
+    params=(("perm", None),),
     sample=lambda rng: ([(2, 3, 4)], {"perm": [None, (1, 0, 2), (2, 0, 1)][rng.integers(0, 3)]}),
-    **SHAPE)
+    **SHAPE,
+)
 expand_dims = primitive(
-    "expand_dims", lambda x, axis: np.expand_dims(x, axis),
-    (lambda g, ans, x, axis: reshape(g, x.shape),), FORWARD_ON_OBJECTS,
-    "x with a new axis of length 1", params=(("axis", _NO_DEFAULT),),
-    sample=lambda rng: ([(2, 3)], {"axis": int(rng.integers(-3, 3))}), **SHAPE)
+    "expand_dims",
+    lambda x, axis: np.expand_dims(x, axis),
+    (lambda g, ans, x, axis: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x with a new axis of length 1",
+    params=(("axis", _NO_DEFAULT),),
+    sample=lambda rng: ([(2, 3)], {"axis": int(rng.integers(-3, 3))}),
+    **SHAPE,
+)
 squeeze = primitive(
-    "squeeze", lambda x, axis=None: np.squeeze(x, axis)[()],
-    (lambda g, ans, x, axis=None: reshape(g, x.shape),), FORWARD_ON_OBJECTS,
-    "x without its axes of length 1", params=(("axis", None),),
-    sample=lambda rng: ([(2, 1, 3, 1)], {"axis": [None, 1, -1][rng.integers(0, 3)]}), **SHAPE)
+    "squeeze",
+    lambda x, axis=None: np.squeeze(x, axis)[()],
+    (lambda g, ans, x, axis=None: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x without its axes of length 1",
+    params=(("axis", None),),
+    sample=lambda rng: ([(2, 1, 3, 1)], {"axis": [None, 1, -1][rng.integers(0, 3)]}),
+    **SHAPE,
+)
 broadcast_to = primitive(
-    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-    (lambda g, ans, x, shape: unbroadcast(g, x.shape),), FORWARD_ON_OBJECTS,
-    "x repeated along new or length-1 axes to `shape`", params=(("shape", _NO_DEFAULT),),
-    sample=lambda rng: ([(3, 1)], {"shape": (2, 3, 4)}), **SHAPE)
+    "broadcast_to",
+    lambda x, shape: np.broadcast_to(x, shape),
+    (lambda g, ans, x, shape: unbroadcast(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x repeated along new or length-1 axes to `shape`",
+    params=(("shape", _NO_DEFAULT),),
+    sample=lambda rng: ([(3, 1)], {"shape": (2, 3, 4)}),
+    **SHAPE,
+)
 concat = primitive(
-    "concat", lambda *xs, axis=0: np.concatenate(xs, axis=axis), (_concat_grad,),
-    FORWARD_ON_OBJECTS, "tensors joined along an existing axis", arity=0,
-    params=(("axis", 0),), aliases=("concatenate",),
-    sample=lambda rng: ([(2, 3), (1, 3), (4, 3)], {"axis": 0}), **SHAPE)
+    "concat",
+    lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+    (_concat_grad,),
+    FORWARD_ON_OBJECTS,
+    "tensors joined along an existing axis",
+    arity=0,
+    params=(("axis", 0),),
+    aliases=("concatenate",),
+    sample=lambda rng: ([(2, 3), (1, 3), (4, 3)], {"axis": 0}),
+    **SHAPE,
+)
 stack = primitive(
-    "stack", lambda *xs, axis=0: np.stack(xs, axis=axis), (_stack_grad,), FORWARD_ON_OBJECTS,
-    "tensors of one shape joined along a new axis", arity=0, params=(("axis", 0),),
-    sample=lambda rng: ([(2, 3), (2, 3)], {"axis": int(rng.integers(-3, 3))}), **SHAPE)
+    "stack",
+    lambda *xs, axis=0: np.stack(xs, axis=axis),
+    (_stack_grad,),
+    FORWARD_ON_OBJECTS,
+    "tensors of one shape joined along a new axis",
+    arity=0,
+    params=(("axis", 0),),
+    sample=lambda rng: ([(2, 3), (2, 3)], {"axis": int(rng.integers(-3, 3))}),
+    **SHAPE,
+)
 getitem = primitive(
-    "getitem", lambda x, index: x[index], (lambda g, ans, x, index: _scatter(g, x.shape, index),),
-    FORWARD_ON_OBJECTS, "x[index]: ints, slices, None, ... and integer arrays",
-    params=(("index", _NO_DEFAULT),), public=False,
-    sample=lambda rng: ([(4, 3)], {"index": [(1,), (slice(None), 2), (slice(1, None, 2),),
-                                             (np.array([0, 2, 0]),), (None, Ellipsis, 1)][
-                                                 rng.integers(0, 5)]}), **SHAPE)
+    "getitem",
+    lambda x, index: x[index],
+    (lambda g, ans, x, index: _scatter(g, x.shape, index),),
+    FORWARD_ON_OBJECTS,
+    "x[index]: ints, slices, None, ... and integer arrays",
+    params=(("index", _NO_DEFAULT),),
+    public=False,
+    sample=lambda rng: (
+        [(4, 3)],
+        {
+            "index": [
+                (1,),
+                (slice(None), 2),
+                (slice(1, None, 2),),
+                (np.array([0, 2, 0]),),
+                (None, Ellipsis, 1),
+            ][rng.integers(0, 5)]
+        },
+    ),
+    **SHAPE,
+)
 _scatter = primitive(
-    "scatter", _np_scatter, (lambda g, ans, gy, shape, index: getitem(g, index=index),),
-    FORWARD_ON_OBJECTS, "zeros of `shape` with g added at `index` (getitem's gradient)",
-    params=(("shape", _NO_DEFAULT), ("index", _NO_DEFAULT)), public=False,
-    sample=lambda rng: [([(3, 3)], {"shape": (4, 3), "index": (np.array([0, 2, 0]),)}),
-                        ([(4,)], {"shape": (4, 3), "index": (slice(None), 1)})][rng.integers(0, 2)],
-    **SHAPE)
+    "scatter",
+    _np_scatter,
+    (lambda g, ans, gy, shape, index: getitem(g, index=index),),
+    FORWARD_ON_OBJECTS,
+    "zeros of `shape` with g added at `index` (getitem's gradient)",
+    params=(("shape", _NO_DEFAULT), ("index", _NO_DEFAULT)),
+    public=False,
+    sample=lambda rng: [
+        ([(3, 3)], {"shape": (4, 3), "index": (np.array([0, 2, 0]),)}),
+        ([(4,)], {"shape": (4, 3), "index": (slice(None), 1)}),
+    ][rng.integers(0, 2)],
+    **SHAPE,
+)
 
 
 # ---------------------------------------------------------------- names

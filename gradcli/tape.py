@@ -75,7 +75,9 @@ class GradientTape:
                 else:
                     _warn_integer("watched tensor", item)
             else:
-                raise ArgumentError(f"watch() takes tensors or variables, not {type(item).__name__}")
+                raise ArgumentError(
+                    f"watch() takes tensors or variables, not {type(item).__name__}"
+                )
 
     def _watch_variable(self, variable: Variable, quiet: bool = False) -> None:
         if not _is_float(variable):
@@ -94,7 +96,9 @@ class GradientTape:
     def stop_recording(self):
         """Run a block without recording on this tape."""
         if self not in STATE.recording:
-            raise RuntimeError("stop_recording() needs a tape that is recording (inside its `with`)")
+            raise RuntimeError(
+                "stop_recording() needs a tape that is recording (inside its `with`)"
+            )
         position = STATE.recording.index(self)
         STATE.recording.remove(self)
         try:
@@ -112,7 +116,7 @@ class GradientTape:
     # ------------------------------------------------------------ differentiation
 
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
-        """d(sum of target)/d(source) for each source, in the sources' structure; None if unconnected."""
+        """d(sum of target)/d(source) per source, in the sources' structure; None if unconnected."""
         flat_targets = nest.flatten(target)
         seeds = _seeds(flat_targets, output_gradients)
         flat_sources = _checked_sources(sources)
@@ -129,11 +133,15 @@ class GradientTape:
         for k in range(size):
             seed = np.zeros(size, dtype=target.dtype)
             seed[k] = 1
-            grads = self._backward([target], [seed.reshape(target.shape)], flat_sources, final=k == size - 1)
+            grads = self._backward(
+                [target], [seed.reshape(target.shape)], flat_sources, final=k == size - 1
+            )
             for row, source in zip(rows, flat_sources):
                 row.append(grads.get(id(source)))
-        results = [_jacobian_of(row, target.shape, s, unconnected_gradients)
-                   for row, s in zip(rows, flat_sources)]
+        results = [
+            _jacobian_of(row, target.shape, s, unconnected_gradients)
+            for row, s in zip(rows, flat_sources)
+        ]
         return nest.pack_like(sources, results)
 
     def _backward(self, targets: list, seeds: list, sources: list, final: bool = True) -> dict:
@@ -196,8 +204,10 @@ def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None
                 if op.broadcasts:
                     gx = unbroadcast(gx, shape)
                 if gx.shape != shape:
-                    raise GradientError(f"the gradient rule of '{op.name}' gave shape {gx.shape} "
-                                        f"for input {i} of shape {shape}")
+                    raise GradientError(
+                        f"the gradient rule of '{op.name}' gave shape {gx.shape} "
+                        f"for input {i} of shape {shape}"
+                    )
             previous = get(xid)
             grads[xid] = gx if previous is None else previous + gx
 
@@ -216,9 +226,13 @@ def _observed(entries, grads: dict, observer):
     reporting: dict = {}
     for op, inputs, out, kwargs in entries:
         if op not in reporting:
-            reporting[op] = dataclasses.replace(op, grads=tuple(
-                None if rule is None else _reporting_rule(rule, i, op.variadic, observer)
-                for i, rule in enumerate(op.grads)))
+            reporting[op] = dataclasses.replace(
+                op,
+                grads=tuple(
+                    None if rule is None else _reporting_rule(rule, i, op.variadic, observer)
+                    for i, rule in enumerate(op.grads)
+                ),
+            )
         observer.step((op, inputs, out, kwargs), grads.get(id(out)))
         yield reporting[op], inputs, out, kwargs
 
@@ -261,8 +275,10 @@ def _seeds(targets: list, output_gradients) -> list:
         raise ArgumentError(f"output_gradients has {len(seeds)} entries for {len(targets)} targets")
     for seed, t in zip(seeds, targets):
         if np.shape(_value(seed)) != np.shape(_value(t)):
-            raise ArgumentError(f"output_gradients shape {np.shape(_value(seed))} does not match "
-                                f"the target's shape {np.shape(_value(t))}")
+            raise ArgumentError(
+                f"output_gradients shape {np.shape(_value(seed))} does not match "
+                f"the target's shape {np.shape(_value(t))}"
+            )
     return seeds
 
 
@@ -271,7 +287,11 @@ def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
     for t, seed in zip(targets, seeds):
         if id(t) not in needed:
             continue
-        seed = to_numpy(seed) if raw else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
+        seed = (
+            to_numpy(seed)
+            if raw
+            else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
+        )
         previous = grads.get(id(t))
         grads[id(t)] = seed if previous is None else previous + seed
     return grads
@@ -281,7 +301,9 @@ def _checked_sources(sources) -> list:
     flat = nest.flatten(sources)
     for s in flat:
         if not isinstance(s, (Tensor, Variable)):
-            raise ArgumentError(f"gradient sources must be tensors or variables, not {type(s).__name__}")
+            raise ArgumentError(
+                f"gradient sources must be tensors or variables, not {type(s).__name__}"
+            )
     return flat
 
 
@@ -297,8 +319,11 @@ def _finish(g, source, unconnected: str):
 
 def _jacobian_of(row: list, target_shape: tuple, source, unconnected: str):
     if all(g is None for g in row):
-        return _finish(None, source, unconnected) if unconnected == "none" else Tensor(
-            np.zeros(target_shape + source.shape, dtype=source.dtype))
+        return (
+            _finish(None, source, unconnected)
+            if unconnected == "none"
+            else Tensor(np.zeros(target_shape + source.shape, dtype=source.dtype))
+        )
     filled = [zeros_like(source) if g is None else g for g in row]
     return reshape(stack(filled), target_shape + source.shape)
 

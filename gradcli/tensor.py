@@ -282,8 +282,10 @@ class Variable(_Operators):
             value = value._read()  # TensorFlow reads (and so watches) a variable used as a value
         new = to_numpy(value, self.dtype)
         if np.shape(new) != self.shape:
-            raise ShapeError(f"cannot assign a value of shape {np.shape(new)} to {self._name} "
-                             f"of shape {self.shape}")
+            raise ShapeError(
+                f"cannot assign a value of shape {np.shape(new)} to {self._name} "
+                f"of shape {self.shape}"
+            )
         self._value = new
         return self
 
@@ -294,8 +296,10 @@ class Variable(_Operators):
         return self.assign(self._value - to_numpy(_read(delta), self.dtype))
 
     def __repr__(self) -> str:
-        return (f"<gc.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
-                f"numpy={_numpy_text(self._value)}>")
+        return (
+            f"<gc.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
+            f"numpy={_numpy_text(self._value)}>"
+        )
 
 
 def _read(value):
