@@ -7,18 +7,16 @@ declarations and options through the `program_options` decorator, and their outp
 
 from __future__ import annotations
 
-import difflib
 import gc
 import os
 import sys
-import traceback
 
 import click
 import numpy as np
 
 from . import __version__
 from .errors import ExitCode, FileInputError, GradcliError, UsageError
-from .limits import Limits
+from .limits import DEFAULT_LIMITS, Limits
 from .result import Declaration, Report, Request
 
 _FORMATS = ("table", "json", "plain")
@@ -288,14 +286,17 @@ def program_options(command):
         click.option(
             "--max-elements",
             type=int,
-            default=Limits.max_elements,
+            default=DEFAULT_LIMITS.max_elements,
             show_default=True,
             help="Largest tensor allowed.",
         ),
         click.option(
-            "--max-program-chars", type=int, default=Limits.max_program_chars, show_default=True
+            "--max-program-chars",
+            type=int,
+            default=DEFAULT_LIMITS.max_program_chars,
+            show_default=True,
         ),
-        click.option("--max-depth", type=int, default=Limits.max_depth, show_default=True),
+        click.option("--max-depth", type=int, default=DEFAULT_LIMITS.max_depth, show_default=True),
         click.option(
             "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
         ),
@@ -391,6 +392,8 @@ class Group(click.Group):
             sys.exit(ExitCode.BAD_INPUT)
         except Exception:  # a bug: one line for users, the traceback for developers
             if "--traceback" in args:
+                import traceback
+
                 traceback.print_exc()
             else:
                 click.echo(
@@ -404,6 +407,8 @@ class Group(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name is not None and name not in self.commands and not name.startswith("-"):
+            import difflib
+
             close = difflib.get_close_matches(name, list(self.commands), n=1, cutoff=0.5)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise click.UsageError(f"no command '{name}'.{hint} See gradcli --help.", ctx)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from dataclasses import replace
 from typing import NamedTuple
 
 from .errors import LimitError, ParseError, Span
@@ -40,6 +39,7 @@ from .syntax import (
     Subscript,
     TupleExpr,
     Unary,
+    replace,
 )
 
 __all__ = ["KEYWORD_MESSAGES", "parse", "parse_expression", "unparse"]

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import LimitError
+from .record import Record
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_program_chars: int = 100_000
-    max_depth: int = 100
-    max_elements: int = 10**8
-    max_file_bytes: int = 256 * 1024 * 1024
-    max_json_depth: int = 64
+class Limits(Record):
+    __slots__ = (
+        "max_program_chars",
+        "max_depth",
+        "max_elements",
+        "max_file_bytes",
+        "max_json_depth",
+    )
+    _defaults = {
+        "max_program_chars": 100_000,
+        "max_depth": 100,
+        "max_elements": 10**8,
+        "max_file_bytes": 256 * 1024 * 1024,
+        "max_json_depth": 64,
+    }
+    max_program_chars: int
+    max_depth: int
+    max_elements: int
+    max_file_bytes: int
+    max_json_depth: int
 
     def check_elements(self, count: int, what: str) -> None:
         """Refuse a tensor of `count` elements before anything allocates it."""

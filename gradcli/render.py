@@ -30,14 +30,23 @@ from .result import Check, Report, TargetResult
 
 __all__ = [
     "SUMMARY_THRESHOLD",
+    "agreement_line",
+    "check_table",
+    "check_to_dict",
     "format_number",
     "format_shape",
     "format_value",
+    "inputs_block",
+    "inputs_to_dict",
+    "json_document",
     "jsonable",
+    "new_table",
+    "print_blocks",
     "report_to_dict",
     "to_json",
     "to_plain",
     "to_table",
+    "watched_block",
 ]
 
 SUMMARY_THRESHOLD = 8  # arrays with more elements are summarised in tables
@@ -205,7 +214,7 @@ def _checks_for(report: Report, index: int) -> dict | None:
 # ---------------------------------------------------------------- JSON
 
 
-def _check_dict(check: Check) -> dict:
+def check_to_dict(check: Check) -> dict:
     return {
         "method": check.method,
         "expression": check.expression,
@@ -236,20 +245,28 @@ def report_to_dict(report: Report) -> dict:
                 },
                 "check": None
                 if checks is None
-                else {s: _check_dict(checks[s]) for s in _in_source_order(checks, sources)},
+                else {s: check_to_dict(checks[s]) for s in _in_source_order(checks, sources)},
             }
         )
-    return {
-        "inputs": {
-            name: {
-                "kind": info.kind,
-                "shape": list(np.shape(info.value)),
-                "value": jsonable(info.value),
-            }
-            for name, info in evaluation.inputs.items()
-        },
+    document = {
+        "inputs": inputs_to_dict(evaluation),
         "watched": list(evaluation.watched),
         "results": results,
+    }
+    if evaluation.order != 1:  # grad --order N: the "gradients" are N-th derivatives
+        document["order"] = evaluation.order
+    return document
+
+
+def inputs_to_dict(evaluation) -> dict:
+    """The "inputs" of every JSON document: name -> kind, shape, value."""
+    return {
+        name: {
+            "kind": info.kind,
+            "shape": list(np.shape(info.value)),
+            "value": jsonable(info.value),
+        }
+        for name, info in evaluation.inputs.items()
     }
 
 
@@ -267,7 +284,13 @@ def _dump(data: Any, level: int = 0) -> str:
 
 def to_json(report: Report) -> str:
     """The report as one JSON document (valid: no NaN/Infinity literals), ending with a newline."""
-    return _dump(report_to_dict(report)) + "\n"
+    return json_document(report_to_dict(report))
+
+
+def json_document(data: Any) -> str:
+    """Python data (lists, dicts, str, numbers, None) as gradcli writes JSON: indented by 2, each
+    array on one line, ending with a newline."""
+    return _dump(data) + "\n"
 
 
 # ---------------------------------------------------------------- plain
@@ -297,47 +320,72 @@ def _ascii_simple_head():
 
 def _agreement_summary(report: Report):
     """'all gradients agree with sympy' or 'N gradients disagree: x, y', styled."""
+    evaluation = report.evaluation
+    several = len(evaluation.results) > 1
+    return agreement_line(
+        [
+            (f"{source} (target {result.target})" if several else source, check)
+            for index, result in enumerate(evaluation.results)
+            for source, check in (_checks_for(report, index) or {}).items()
+        ]
+    )
+
+
+def agreement_line(checks: list, *, noun: str = "gradient"):
+    """'all gradients agree with sympy' or 'N gradients disagree: x, y', styled; None when no
+    check ran. `checks`: (label, Check) pairs; `noun` names what was checked."""
     from rich.text import Text
 
-    evaluation = report.evaluation
     methods, failed = [], []
-    several = len(evaluation.results) > 1
-    for index, result in enumerate(evaluation.results):
-        for source, check in (_checks_for(report, index) or {}).items():
-            if check.method not in methods:
-                methods.append(check.method)
-            if not check.agrees:
-                failed.append(f"{source} (target {result.target})" if several else source)
+    for label, check in checks:
+        if check.method not in methods:
+            methods.append(check.method)
+        if not check.agrees:
+            failed.append(label)
     if not methods:
         return None
     if failed:
-        verb = "gradient disagrees" if len(failed) == 1 else "gradients disagree"
+        verb = f"{noun} disagrees" if len(failed) == 1 else f"{noun}s disagree"
         return Text(f"{len(failed)} {verb}: {', '.join(failed)}", style="bold red")
     against = " and ".join("sympy" if m == "symbolic" else "finite differences" for m in methods)
-    return Text(f"all gradients agree with {against}", style="green")
+    return Text(f"all {noun}s agree with {against}", style="green")
 
 
-def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
-    """The report as rich tables, returned as text (ANSI styles only when `color`).
-
-    Sections: Inputs; per target its value and its Gradients (None with the reason why); the
-    watched variables; per target the Cross-check (when one ran) and one summary line; notes.
-    With `color=False` the text is plain ASCII apart from user text: no ANSI escapes, no box
-    drawing (`-` under the headers), `...` for elided elements, `yes`/`NO` for agreement, and no
-    trailing spaces. `width` defaults to the terminal's (DEFAULT_WIDTH when unknown).
-    """
-    import io
-
+def new_table(title: str, *columns: str, ascii: bool):
+    """A table in the style of every gradcli table: bold title on the left, a rule under the
+    header (`-` when `ascii`), no outer edge; every column may wrap, so a narrow terminal never
+    loses a column."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    t = Table(
+        title=Text(title, style="bold"),
+        title_justify="left",
+        box=_ascii_simple_head() if ascii else box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        header_style="bold",
+        safe_box=ascii,
+    )
+    for column in columns:
+        t.add_column(column, overflow="fold")
+    return t
+
+
+def print_blocks(blocks: list, *, color: bool, width: int | None = None) -> str:
+    """Rich renderables (None: a blank line) as text, printed as every gradcli table is: ANSI
+    styles only when `color`; without, no escapes and no trailing spaces. `width` defaults to the
+    terminal's (DEFAULT_WIDTH when unknown)."""
+    import io
+
+    from rich.console import Console
 
     if width is None:
         import shutil
 
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-    ascii = not color
     buffer = io.StringIO()
     common = dict(
         file=buffer,
@@ -354,33 +402,23 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
         console = Console(force_terminal=True, color_system="auto", **common)
     else:
         console = Console(force_terminal=False, color_system=None, no_color=True, **common)
-    table_box = _ascii_simple_head() if ascii else box.SIMPLE_HEAD
-    dash = "-" if ascii else "—"
+    for item in blocks:
+        console.print() if item is None else console.print(item)
+    text = buffer.getvalue()
+    if not color:
+        text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return text
 
-    def table(title: str, *columns: str) -> Table:
-        t = Table(
-            title=Text(title, style="bold"),
-            title_justify="left",
-            box=table_box,
-            show_edge=False,
-            pad_edge=False,
-            collapse_padding=True,
-            header_style="bold",
-            safe_box=ascii,
-        )
-        for column in columns:  # every column may wrap: a narrow terminal never loses a column
-            t.add_column(column, overflow="fold")
-        return t
 
-    def value(v: Any) -> Text:
-        return Text(format_value(v, "table", ascii=ascii))
+def inputs_block(evaluation, *, ascii: bool):
+    """The Inputs table: name, kind, trainable, watched, shape, value (or 'Inputs: none')."""
+    from rich.text import Text
 
-    evaluation = report.evaluation
-    sources = evaluation.sources
-    several = len(evaluation.results) > 1
-    out: list = []  # renderables, and None for a blank line between sections
-
-    inputs = table("Inputs", "name", "kind", "trainable", "watched", "shape", "value")
+    if not evaluation.inputs:
+        return Text("Inputs: none", style="bold")
+    inputs = new_table(
+        "Inputs", "name", "kind", "trainable", "watched", "shape", "value", ascii=ascii
+    )
     for name, info in evaluation.inputs.items():
         inputs.add_row(
             Text(name),
@@ -388,10 +426,69 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
             "yes" if info.trainable else "no",
             "yes" if info.watched else "no",
             format_shape(np.shape(info.value)),
-            value(info.value),
+            Text(format_value(info.value, "table", ascii=ascii)),
         )
-    out.append(inputs if evaluation.inputs else Text("Inputs: none", style="bold"))
+    return inputs
 
+
+def watched_block(evaluation):
+    """'Watched variables: x, y' (or none)."""
+    from rich.text import Text
+
+    watched = Text("Watched variables: ", style="bold")
+    watched.append(Text(", ".join(evaluation.watched) if evaluation.watched else "none"))
+    return watched
+
+
+def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source"):
+    """One Cross-check table: a row per item of `checks` (label -> Check), in the dict's order."""
+    from rich.text import Text
+
+    dash = "-" if ascii else "—"
+    cross = new_table(
+        title, label, "method", "derivative", "expected", "max abs err", "agrees", ascii=ascii
+    )
+    for name, check in checks.items():
+        if check.agrees:
+            verdict = Text("yes" if ascii else "✓", style="green")
+        else:
+            verdict = Text("NO" if ascii else "✗", style="bold red")
+        cross.add_row(
+            Text(name),
+            check.method,
+            Text(check.expression if check.expression is not None else dash),
+            dash if check.expected is None else Text(format_value(check.expected, ascii=ascii)),
+            format_number(float(check.max_abs_err), ERROR_DIGITS),
+            verdict,
+            style=None if check.agrees else "red",
+        )
+    return cross
+
+
+def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
+    """The report as rich tables, returned as text (ANSI styles only when `color`).
+
+    Sections: Inputs; per target its value and its Gradients (None with the reason why); the
+    watched variables; per target the Cross-check (when one ran) and one summary line; notes.
+    With `color=False` the text is plain ASCII apart from user text: no ANSI escapes, no box
+    drawing (`-` under the headers), `...` for elided elements, `yes`/`NO` for agreement, and no
+    trailing spaces. `width` defaults to the terminal's (DEFAULT_WIDTH when unknown).
+    """
+    from rich.text import Text
+
+    ascii = not color
+    dash = "-" if ascii else "—"
+
+    def value(v: Any) -> Text:
+        return Text(format_value(v, "table", ascii=ascii))
+
+    evaluation = report.evaluation
+    sources = evaluation.sources
+    several = len(evaluation.results) > 1
+    out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
+
+    order = evaluation.order
+    title = "Gradients" if order == 1 else f"Derivatives of order {order}"
     for result in evaluation.results:
         shown = format_value(result.value, "table", ascii=ascii)
         heading = Text("Target: ", style="bold").append(Text(result.target, style="bold"))
@@ -403,8 +500,8 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
         else:
             heading.append(" = " + shown)
         has_notes = bool(result.reasons)
-        columns = ("source", "shape", "gradient") + (("note",) if has_notes else ())
-        gradients = table("Gradients", *columns)
+        columns = ("source", "shape", "gradient" if order == 1 else "derivative")
+        gradients = new_table(title, *columns, *(("note",) if has_notes else ()), ascii=ascii)
         for source in _in_source_order(result.gradients, sources):
             source_shape = _source_shape(report, result, source)
             row = [
@@ -417,32 +514,15 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
             gradients.add_row(*row)
         out += [None, heading, gradients if result.gradients else Text("no sources", style="dim")]
 
-    watched = Text("Watched variables: ", style="bold")
-    watched.append(Text(", ".join(evaluation.watched) if evaluation.watched else "none"))
-    out += [None, watched]
+    out += [None, watched_block(evaluation)]
 
     for index, result in enumerate(evaluation.results):
         checks = _checks_for(report, index)
         if not checks:
             continue
         title = f"Cross-check: {result.target}" if several else "Cross-check"
-        cross = table(title, "source", "method", "derivative", "expected", "max abs err", "agrees")
-        for source in _in_source_order(checks, sources):
-            check = checks[source]
-            if check.agrees:
-                verdict = Text("yes" if ascii else "✓", style="green")
-            else:
-                verdict = Text("NO" if ascii else "✗", style="bold red")
-            cross.add_row(
-                Text(source),
-                check.method,
-                Text(check.expression if check.expression is not None else dash),
-                dash if check.expected is None else value(check.expected),
-                format_number(float(check.max_abs_err), ERROR_DIGITS),
-                verdict,
-                style=None if check.agrees else "red",
-            )
-        out += [None, cross]
+        ordered = {source: checks[source] for source in _in_source_order(checks, sources)}
+        out += [None, check_table(title, ordered, ascii=ascii)]
     summary = _agreement_summary(report)
     if summary is not None:
         out.append(summary)
@@ -450,10 +530,4 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
     if report.notes:
         out.append(None)
     out += [Text(str(note), style="dim") for note in report.notes]
-
-    for item in out:
-        console.print() if item is None else console.print(item)
-    text = buffer.getvalue()
-    if ascii:
-        text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
-    return text
+    return print_blocks(out, color=color, width=width)

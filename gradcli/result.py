@@ -5,76 +5,101 @@ The renderers (table, JSON, plain) read these; the engine never sees them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .limits import DEFAULT_LIMITS, Limits
+from .record import Record
 from .syntax import Program
 
 KINDS = ("variable", "frozen", "constant")
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(Record):
     """A declared input: `--x 3` (variable), `--frozen x=3`, `--const x=3`."""
 
+    __slots__ = ("name", "kind", "value")
     name: str
     kind: str  # one of KINDS
     value: np.ndarray
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Record):
+    __slots__ = (
+        "program",
+        "declarations",
+        "watch",
+        "auto_watch",
+        "wrt",
+        "targets",
+        "unconnected",
+        "seed",
+        "dtype",
+        "stop",
+        "limits",
+    )
+    _defaults = {
+        "declarations": (),
+        "watch": (),
+        "auto_watch": True,
+        "wrt": (),
+        "targets": (),
+        "unconnected": "none",
+        "seed": 0,
+        "dtype": np.dtype(np.float64),
+        "stop": (),
+        "limits": DEFAULT_LIMITS,
+    }
     program: Program
-    declarations: tuple[Declaration, ...] = ()
-    watch: tuple[str, ...] = ()
-    auto_watch: bool = True
-    wrt: tuple[str, ...] = ()  # empty: every declared input and every created variable
-    targets: tuple[str, ...] = ()  # empty: the last statement
-    unconnected: str = "none"  # "none" | "zero", as tf's unconnected_gradients
-    seed: int = 0
-    dtype: np.dtype = np.dtype(np.float64)
-    stop: tuple[str, ...] = ()  # statements evaluated with recording paused
-    limits: Limits = DEFAULT_LIMITS
+    declarations: tuple[Declaration, ...]
+    watch: tuple[str, ...]
+    auto_watch: bool
+    wrt: tuple[str, ...]  # empty: every declared input and every created variable
+    targets: tuple[str, ...]  # empty: the last statement
+    unconnected: str  # "none" | "zero", as tf's unconnected_gradients
+    seed: int
+    dtype: np.dtype
+    stop: tuple[str, ...]  # statements evaluated with recording paused
+    limits: Limits
 
 
-@dataclass(frozen=True)
-class InputInfo:
+class InputInfo(Record):
+    __slots__ = ("name", "kind", "value", "watched", "created")
+    _defaults = {"created": False}
     name: str
     kind: str  # "variable" | "frozen" | "constant"; variables a program creates are "variable"
     value: np.ndarray
     watched: bool
-    created: bool = False  # made by the program (dense), not declared
+    created: bool  # made by the program (dense), not declared
 
     @property
     def trainable(self) -> bool:
         return self.kind == "variable"
 
 
-@dataclass(frozen=True)
-class TargetResult:
+class TargetResult(Record):
+    __slots__ = ("target", "value", "gradients", "reasons")
     target: str
     value: np.ndarray
     gradients: dict  # source name -> np.ndarray | None, in source order
     reasons: dict  # source name -> why its gradient is None (or unconnected zero)
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Record):
+    __slots__ = ("inputs", "statements", "sources", "watched", "results", "warnings", "order")
+    _defaults = {"warnings": (), "order": 1}
     inputs: dict  # name -> InputInfo, declared first, then created
     statements: tuple  # (label, value) per statement, in order
     sources: tuple[str, ...]
     watched: tuple[str, ...]  # variable names, in the order the tape first watched them
     results: tuple[TargetResult, ...]
-    warnings: tuple[str, ...] = ()
-    order: int = 1  # the results' "gradients" are derivatives of this order (grad --order)
+    warnings: tuple[str, ...]
+    order: int  # the results' "gradients" are derivatives of this order (grad --order)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Record):
     """The cross-check of one gradient: symbolic (sympy) or finite differences."""
 
+    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees")
     method: str  # "symbolic" | "finite-difference"
     expression: str | None  # the symbolic derivative, when there is one
     expected: np.ndarray | float
@@ -82,13 +107,14 @@ class Check:
     agrees: bool
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     """An evaluation and, per target, the cross-check of each source (None when not asked)."""
 
+    __slots__ = ("evaluation", "checks", "notes")
+    _defaults = {"checks": (), "notes": ()}
     evaluation: Evaluation
-    checks: tuple = ()  # per result: dict source -> Check, or None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    checks: tuple  # per result: dict source -> Check, or None
+    notes: tuple[str, ...]
 
     @property
     def agrees(self) -> bool:

@@ -6,48 +6,53 @@ symbolic cross-check walk them. Nothing here evaluates anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import Span
+from .record import Record, fields, replace  # noqa: F401  (re-exported for the parser)
 
 
-@dataclass(frozen=True, slots=True)
-class Number:
+class Node(Record):
+    """A node of a parsed program; every node has a `span`."""
+
+    __slots__ = ()
+
+
+class Number(Node):
+    __slots__ = ("value", "is_int", "text", "span")
     value: float  # always a float: integer literals are never Python big integers
     is_int: bool  # written without '.', 'e' or 'j': usable as an index, axis or count
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class String:
+class String(Node):
+    __slots__ = ("value", "span")
     value: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Bool:
+class Bool(Node):
+    __slots__ = ("value", "span")
     value: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(Node):
     """A plain or dotted name (`x`, `tf.nn.softplus`); dotted names spell functions/constants."""
 
+    __slots__ = ("name", "span")
     name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Unary:
+class Unary(Node):
+    __slots__ = ("op", "operand", "span")
     op: str  # '-' or '+'
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Binary:
+class Binary(Node):
+    __slots__ = ("op", "left", "right", "span", "op_span")
     op: str  # '+', '-', '*', '/', '**', '@'
     left: Expr
     right: Expr
@@ -55,8 +60,8 @@ class Binary:
     op_span: Span  # the operator itself, for carets under shape mismatches
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(Node):
+    __slots__ = ("op", "left", "right", "span", "op_span")
     op: str  # '<', '<=', '>', '>=', '==', '!='
     left: Expr
     right: Expr
@@ -64,43 +69,43 @@ class Compare:
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
+class Keyword(Node):
+    __slots__ = ("name", "value", "span")
     name: str
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(Node):
+    __slots__ = ("func", "args", "keywords", "span")
     func: Name
     args: tuple[Expr, ...]
     keywords: tuple[Keyword, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ListExpr:
+class ListExpr(Node):
+    __slots__ = ("items", "span")
     items: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class TupleExpr:
+class TupleExpr(Node):
+    __slots__ = ("items", "span")
     items: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Slice:
+class Slice(Node):
+    __slots__ = ("start", "stop", "step", "span")
     start: Expr | None
     stop: Expr | None
     step: Expr | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Subscript:
+class Subscript(Node):
+    __slots__ = ("value", "index", "span")
     value: Expr
     index: tuple[Expr | Slice, ...]  # one item per comma-separated position
     span: Span
@@ -121,16 +126,16 @@ Expr = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Assign:
+class Assign(Node):
+    __slots__ = ("name", "name_span", "value", "span")
     name: str
     name_span: Span
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ExprStatement:
+class ExprStatement(Node):
+    __slots__ = ("value", "span")
     value: Expr
     span: Span
 
@@ -138,7 +143,7 @@ class ExprStatement:
 Statement = Assign | ExprStatement
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
+class Program(Node):
+    __slots__ = ("statements", "source")
     statements: tuple[Statement, ...]
     source: str

@@ -19,7 +19,6 @@ row gives (k,) and a single column gives (n,) -- so a file holding one number gi
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
@@ -30,7 +29,6 @@ import stat
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib import format as npy_format
 
 from .errors import FileInputError, GradcliError, LimitError, Span, ValueInputError, did_you_mean
 from .language import parse_expression
@@ -452,6 +450,8 @@ def _decode(data: bytes, path: str) -> str:
 def _read_npy(data: bytes, path: str, limits: Limits) -> np.ndarray:
     header = io.BytesIO(data)
     try:
+        from numpy.lib import format as npy_format  # only when a .npy is read: start-up
+
         version = npy_format.read_magic(header)
         if version == (1, 0):
             shape, fortran, dtype = npy_format.read_array_header_1_0(header)
@@ -529,6 +529,8 @@ def _read_table(data: bytes, path: str, limits: Limits, *, comma: bool, header: 
 
 def _csv_rows(text: str, path: str):
     """(line number, cells) of each non-blank CSV row; quoted cells are unquoted by `csv`."""
+    import csv  # only when a .csv is read: start-up time
+
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for cells in reader:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcli import symbolic
+from gradcli import record, symbolic
 from gradcli.check import compare, cross_check, tolerances
 from gradcli.evaluate import evaluate
 from gradcli.language import parse
@@ -175,8 +174,8 @@ def _with_gradient(evaluation, source, value, index=0):
     result = evaluation.results[index]
     gradients = {**result.gradients, source: np.asarray(value)}
     results = list(evaluation.results)
-    results[index] = dataclasses.replace(result, gradients=gradients)
-    return dataclasses.replace(evaluation, results=tuple(results))
+    results[index] = record.replace(result, gradients=gradients)
+    return record.replace(evaluation, results=tuple(results))
 
 
 def test_a_wrong_gradient_is_detected_symbolically():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 
@@ -23,6 +22,7 @@ from gradcli.syntax import (
     Keyword,
     ListExpr,
     Name,
+    Node,
     Number,
     Slice,
     String,
@@ -30,6 +30,7 @@ from gradcli.syntax import (
     TupleExpr,
     Unary,
 )
+from gradcli.syntax import fields as node_fields
 
 SPAN_FIELDS = {"span", "op_span", "name_span"}
 
@@ -38,9 +39,9 @@ def strip(node):
     """A node as nested tuples without spans, to compare trees whatever their positions."""
     if isinstance(node, tuple):
         return tuple(strip(item) for item in node)
-    if not dataclasses.is_dataclass(node):
+    if not isinstance(node, Node):
         return node
-    fields = (f.name for f in dataclasses.fields(node) if f.name not in SPAN_FIELDS)
+    fields = (name for name in node_fields(node) if name not in SPAN_FIELDS)
     return (type(node).__name__, *(strip(getattr(node, name)) for name in fields))
 
 
@@ -901,11 +902,11 @@ def test_spans_cover_exactly_their_text(tree):
         assert strip(parse_expression(text[current.span.start : current.span.end])) == strip(
             current
         )
-        for field in dataclasses.fields(current):
-            value = getattr(current, field.name)
+        for name in node_fields(current):
+            value = getattr(current, name)
             if isinstance(value, tuple):
                 stack.extend(value)
-            elif field.name not in SPAN_FIELDS and dataclasses.is_dataclass(value):
+            elif name not in SPAN_FIELDS and isinstance(value, Node):
                 stack.append(value)
 
 

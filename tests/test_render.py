@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from gradcli import render
+from gradcli import record, render
 from gradcli.evaluate import evaluate
 from gradcli.language import parse
 from gradcli.render import format_number, format_value, jsonable, to_json, to_plain, to_table
@@ -154,7 +154,7 @@ def test_json_sources_follow_source_order_even_when_dicts_do_not():
     report = two_target_report()
     result = report.evaluation.results[1]
     shuffled = TargetResult(result.target, result.value, {"b": np.asarray(2.0), "a": None}, {})
-    evaluation = Evaluation(**{**vars(report.evaluation), "results": (shuffled,)})
+    evaluation = record.replace(report.evaluation, results=(shuffled,))
     data = json.loads(to_json(Report(evaluation)))
     assert list(data["results"][0]["gradients"]) == ["a", "b"]
 
