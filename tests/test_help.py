@@ -1,0 +1,45 @@
+"""Every command explains itself: help with examples, and a place in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradcli.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+COMMANDS = sorted(cli.commands)
+
+
+def help_of(*args: str) -> str:
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_the_group_help_lists_every_command_and_shows_examples():
+    text = help_of()
+    assert "Examples:" in text
+    for name in COMMANDS:
+        assert name in text
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_an_example(name):
+    text = help_of(name)
+    assert "Examples:" in text
+    assert f"gradcli {name} " in text
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_appears_in_the_readme(name):
+    assert f"gradcli {name}" in README
+
+
+def test_no_program_shows_a_short_usage_with_an_example():
+    result = CliRunner().invoke(cli, ["grad"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") <= 2
+    assert 'gradcli grad "x**2" --x 3' in result.stderr
