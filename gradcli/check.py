@@ -56,7 +56,8 @@ def cross_check(
     timeout: float = 5.0,
 ) -> tuple:
     """Per `evaluation.results` item, a dict: source name -> `Check`, for every gradient that is
-    not None (None gradients have reasons instead), in the gradients' order.
+    not None (None gradients, and the zeros of `--unconnected zero`, have reasons instead), in the
+    gradients' order.
 
     `budget`: seconds for simplifying the shown expressions, in all. `timeout`: seconds for
     sympy's derivatives; past it (or past `max_symbolic_elements` input elements) the checks are
@@ -75,7 +76,7 @@ def _cross_check(request, evaluation, budget, max_symbolic_elements, timeout) ->
         (index, result.target if request.targets else None, source): np.asarray(gradient)
         for index, result in enumerate(evaluation.results)
         for source, gradient in result.gradients.items()
-        if gradient is not None
+        if gradient is not None and source not in result.reasons  # not a filled-in zero
     }
     checks: list[dict] = [{} for _ in evaluation.results]
     if not wanted:

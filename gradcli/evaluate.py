@@ -389,17 +389,16 @@ def _gradients(
     sources: dict,
     inputs: dict,
 ) -> TargetResult:
-    grads = tape.gradient(target, list(sources.values()), unconnected_gradients=request.unconnected)
+    # ask the tape for None, then fill zeros ourselves: a zero must keep the reason for its None
+    grads = tape.gradient(target, list(sources.values()))
     gradients, reasons = {}, {}
     for (name, source), g in zip(sources.items(), grads):
-        gradients[name] = None if g is None else value_of(g)
-        if g is None or (request.unconnected == "zero" and not _connected(tape, name, deps)):
-            reasons[name] = reason_for(name, source, deps, inputs.get(name), request)
+        if g is not None:
+            gradients[name] = value_of(g)
+            continue
+        reasons[name] = reason_for(name, source, deps, inputs.get(name), request)
+        gradients[name] = np.zeros_like(value_of(source)) if request.unconnected == "zero" else None
     return TargetResult(label, value_of(target), gradients, reasons)
-
-
-def _connected(tape: GradientTape, name: str, deps: dict) -> bool:
-    return deps.get(name) == ""
 
 
 def reason_for(name: str, source, deps: dict, info: InputInfo | None, request: Request) -> str:
