@@ -149,11 +149,16 @@ def test_non_finite_expected_matches_non_finite_gradient():
     assert compare([np.inf], [-np.inf], 1e-7, 1e-9, unsigned=[True])[1]
 
 
-def test_unconnected_zero_gradients_are_checked_too():
+def test_filled_in_zeros_carry_reasons_and_are_not_checked():
     _, (checks,) = checked(
-        "y = x*x", ("x", "variable", 2.0), ("c", "variable", 1.0), unconnected="zero"
+        "y = x*x + c",
+        ("x", "variable", 2.0),
+        ("c", "constant", 1.0),
+        ("u", "variable", 1.0),
+        unconnected="zero",
     )
-    assert checks["c"].expected == 0.0 and checks["c"].agrees
+    # c's zero is not d y / d c (which is 1): it is TensorFlow's "not watched", filled with 0
+    assert set(checks) == {"x"} and checks["x"].agrees
 
 
 def test_float32_uses_float32_tolerances():
