@@ -19,7 +19,7 @@ from .errors import ExitCode, FileInputError, GradcliError, UsageError
 from .limits import DEFAULT_LIMITS, Limits
 from .result import Declaration, Report, Request
 
-_FORMATS = ("table", "json", "plain")
+_FORMATS = ("table", "json", "plain", "csv")
 
 
 # ---------------------------------------------------------------- argument words
@@ -279,7 +279,8 @@ def program_options(command):
             "fmt",
             type=click.Choice(_FORMATS),
             default=None,
-            help="Output format (default: table).",
+            help="Output format (default: table); csv: one row per point of an elementwise "
+            "program.",
         ),
         click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
         click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain."),
@@ -325,16 +326,25 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def emit(report: Report, fmt: str) -> int:
-    """Write the report in the chosen format; warnings to stderr. Returns the exit code."""
+def emit(report: Report, fmt: str, renderer=None) -> int:
+    """Write the report in the chosen format; warnings to stderr. Returns the exit code.
+
+    `renderer`: for reports of another kind (jacobian, hessian, tape), a namespace with the same
+    functions as `gradcli.render` (to_table, to_json, to_plain, ...); `gradcli.render` by default.
+    """
     from . import render
 
+    render = render if renderer is None else renderer
     for warning in report.evaluation.warnings:
         click.echo(warning, err=True)
     if fmt == "json":
         text = render.to_json(report)
     elif fmt == "plain":
         text = render.to_plain(report)
+    elif fmt == "csv":
+        text = render.to_csv(report)
+    elif fmt == "dot":  # gradcli tape --dot
+        text = render.to_dot(report)
     else:
         text = render.to_table(report, color=use_color())
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -365,6 +375,7 @@ COMMAND_OPTION_NAMES = {
     "traceback",
     "help",
     "order",
+    "dot",
 }
 
 
@@ -436,6 +447,7 @@ Examples:
   gradcli grad "x**2" --x 3 --plain                      # 6.0
   gradcli grad "x0**2 + x1**2" --x0 3 --frozen x1=3      # x1 is not watched
   gradcli grad "y = x*x; z = y*y" --x 3 --target z --target y --json
+  gradcli grad "x**3" --x 2 --order 3 --plain            # 6.0, the third derivative
 """
 
 
@@ -445,6 +457,13 @@ Examples:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @program_options
+@click.option(
+    "--order",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
+    help="The N-th derivative (N nested tapes), for scalar sources.",
+)
 def grad(words, **options):
     """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.
 
@@ -456,9 +475,23 @@ def grad(words, **options):
 
     fmt = output_format(options)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
-    evaluation = evaluate(request)
+    order = options["order"]
+    if order > 1:
+        from .derivatives import derivatives_of_order
+
+        evaluation = derivatives_of_order(request, order)
+    else:
+        evaluation = evaluate(request)
+    if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
+        from .homework import check_csv
+
+        check_csv(request, evaluation)
     checks: tuple = ()
-    if wants_check(options, fmt):
+    if wants_check(options, fmt) and order > 1:
+        from .derivative_checks import check_order
+
+        checks = check_order(request, evaluation)
+    elif wants_check(options, fmt):
         from .check import cross_check
 
         checks = cross_check(request, evaluation)
@@ -472,3 +505,9 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: run the command line and exit with its code."""
     gc.freeze()  # measured: the tape's objects otherwise pay for every imported module's objects
     cli.main(args=argv, prog_name="gradcli")
+
+
+from . import homework  # noqa: E402,F401  (registers its commands)
+
+# isort: split
+from . import calculus  # noqa: E402,F401  (registers its commands)

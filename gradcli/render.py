@@ -31,6 +31,7 @@ from .result import Check, Report, TargetResult
 __all__ = [
     "SUMMARY_THRESHOLD",
     "agreement_line",
+    "check_blocks",
     "check_table",
     "check_to_dict",
     "format_number",
@@ -43,6 +44,7 @@ __all__ = [
     "new_table",
     "print_blocks",
     "report_to_dict",
+    "target_blocks",
     "to_json",
     "to_plain",
     "to_table",
@@ -309,6 +311,81 @@ def to_plain(report: Report) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+# ---------------------------------------------------------------- csv
+
+CSV_CHUNK = 65_536  # rows formatted at a time: a million rows never exist as one list of cells
+
+
+def csv_columns(evaluation) -> list[str]:
+    """The inputs that are columns of `to_csv`: those of the targets' shape (a row per element).
+    Raises UsageError (exit 2) when there is none: the program is not elementwise."""
+    from .errors import UsageError
+
+    shapes = {np.shape(result.value) for result in evaluation.results}
+    if len(shapes) != 1:
+        raise UsageError(
+            "--format csv needs targets of one shape, not "
+            + " and ".join(format_shape(shape) for shape in sorted(shapes))
+        )
+    shape = shapes.pop()
+    columns = [n for n, info in evaluation.inputs.items() if np.shape(info.value) == shape]
+    if not columns:
+        shown = ", ".join(
+            f"{n} {format_shape(np.shape(i.value))}" for n, i in evaluation.inputs.items()
+        )
+        raise UsageError(
+            f"--format csv needs an elementwise program (a row per point): the target "
+            f"{evaluation.results[0].target} has shape {format_shape(shape)}, but no input "
+            f"has that shape (inputs: {shown or 'none'})"
+        )
+    return columns
+
+
+def _derivative_label(target: str, source: str, order: int = 1) -> str:
+    """dy/dx, d(x*y)/dx; for grad --order 3: d^3y/dx^3."""
+    shown = target if target.isidentifier() else f"({target})"
+    if order == 1:
+        return f"d{shown}/d{source}"
+    return f"d^{order}{shown}/d{source}^{order}"
+
+
+def _csv_cells(value: Any) -> list[str]:
+    """Each element's text: the shortest repr that round-trips (nan, inf, -inf as Python reads
+    them back with float())."""
+    array = _canonical(value).ravel()
+    return list(map(repr if array.dtype.kind == "f" else str, array.tolist()))
+
+
+def to_csv(report: Report) -> str:
+    """One row per point: the input columns (`csv_columns`), then per target its value and its
+    derivative with respect to each column input (header `d<target>/d<input>`). For an
+    elementwise program the gradient of the target's sum is each point's own derivative."""
+    import csv
+    import io
+
+    evaluation = report.evaluation
+    columns = csv_columns(evaluation)
+    header, data = list(columns), [evaluation.inputs[name].value for name in columns]
+    for result in evaluation.results:
+        header.append(result.target)
+        data.append(result.value)
+        for name in columns:
+            gradient = result.gradients.get(name)
+            if gradient is not None and np.shape(gradient) == np.shape(result.value):
+                order = getattr(evaluation, "order", 1)
+                header.append(_derivative_label(result.target, name, order))
+                data.append(gradient)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(header)
+    rows = int(np.size(data[0]))
+    flat = [np.ravel(np.asarray(d)) for d in data]
+    for start in range(0, rows, CSV_CHUNK):
+        cells = [_csv_cells(d[start : start + CSV_CHUNK]) for d in flat]
+        buffer.write("\n".join(map(",".join, zip(*cells))))
+        buffer.write("\n")
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------- tables
 
 
@@ -327,7 +404,8 @@ def _agreement_summary(report: Report):
             (f"{source} (target {result.target})" if several else source, check)
             for index, result in enumerate(evaluation.results)
             for source, check in (_checks_for(report, index) or {}).items()
-        ]
+        ],
+        noun="gradient" if evaluation.order == 1 else "derivative",
     )
 
 
@@ -477,6 +555,22 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
     from rich.text import Text
 
     ascii = not color
+    evaluation = report.evaluation
+    out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
+    out += target_blocks(report, ascii=ascii)
+    out += [None, watched_block(evaluation)]
+    out += check_blocks(report, ascii=ascii)
+    if report.notes:
+        out.append(None)
+    out += [Text(str(note), style="dim") for note in report.notes]
+    return print_blocks(out, color=color, width=width)
+
+
+def target_blocks(report: Report, *, ascii: bool) -> list:
+    """Per target: a blank line, its heading (name, shape, value) and its Gradients table (the
+    derivatives of `evaluation.order`), None with the reason why."""
+    from rich.text import Text
+
     dash = "-" if ascii else "—"
 
     def value(v: Any) -> Text:
@@ -484,11 +578,9 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
 
     evaluation = report.evaluation
     sources = evaluation.sources
-    several = len(evaluation.results) > 1
-    out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
-
     order = evaluation.order
     title = "Gradients" if order == 1 else f"Derivatives of order {order}"
+    out: list = []
     for result in evaluation.results:
         shown = format_value(result.value, "table", ascii=ascii)
         heading = Text("Target: ", style="bold").append(Text(result.target, style="bold"))
@@ -513,21 +605,23 @@ def to_table(report: Report, *, color: bool, width: int | None = None) -> str:
                 row.append(Text(str(result.reasons.get(source, "")), style="dim"))
             gradients.add_row(*row)
         out += [None, heading, gradients if result.gradients else Text("no sources", style="dim")]
+    return out
 
-    out += [None, watched_block(evaluation)]
 
+def check_blocks(report: Report, *, ascii: bool) -> list:
+    """Per target whose cross-check ran: a blank line and its Cross-check table; then the
+    summary line (nothing when no check ran)."""
+    evaluation = report.evaluation
+    several = len(evaluation.results) > 1
+    out: list = []
     for index, result in enumerate(evaluation.results):
         checks = _checks_for(report, index)
         if not checks:
             continue
         title = f"Cross-check: {result.target}" if several else "Cross-check"
-        ordered = {source: checks[source] for source in _in_source_order(checks, sources)}
+        ordered = {s: checks[s] for s in _in_source_order(checks, evaluation.sources)}
         out += [None, check_table(title, ordered, ascii=ascii)]
     summary = _agreement_summary(report)
     if summary is not None:
         out.append(summary)
-
-    if report.notes:
-        out.append(None)
-    out += [Text(str(note), style="dim") for note in report.notes]
-    return print_blocks(out, color=color, width=width)
+    return out
