@@ -90,7 +90,7 @@ def _cross_check(request, evaluation, budget, max_symbolic_elements, timeout) ->
     for key, gradient in wanted.items():
         index, _, source = key
         if isinstance(expected.get(key), Expected):
-            checks[index][source] = _symbolic_check(request, expected[key], gradient)
+            checks[index][source] = symbolic_check(request, expected[key], gradient)
         elif key in found:
             checks[index][source] = found[key]
     return tuple(checks)
@@ -108,7 +108,7 @@ def _bits(dtype) -> int:
     return np.finfo(dtype).bits if dtype.kind == "f" else 64
 
 
-def _eps(request: Request, dtype) -> float:
+def machine_eps(request: Request, dtype) -> float:
     kinds = [np.dtype(d) for d in (request.dtype, dtype) if np.dtype(d).kind == "f"]
     return max((float(np.finfo(d).eps) for d in kinds), default=float(np.finfo(np.float64).eps))
 
@@ -139,7 +139,7 @@ def compare(expected, got, rtol: float, atol: float, unsigned=None, lenient=Fals
     return error, bool(np.all(same_kind) and error <= atol + rtol * scale)
 
 
-def _symbolic_check(request: Request, expected: Expected, gradient: np.ndarray) -> Check:
+def symbolic_check(request: Request, expected: Expected, gradient: np.ndarray) -> Check:
     rtol, atol = tolerances(request, gradient, "symbolic")
     error, agrees = compare(expected.values, gradient, rtol, atol, expected.unsigned)
     values = expected.values
@@ -174,7 +174,7 @@ def _finite_differences(request: Request, base: ForwardRun, wanted: dict) -> dic
             held[label] = value
     checks = {}
     for source, keys in by_source.items():
-        x0 = _source_value(request, base, source)
+        x0 = source_value(request, base, source)
         if x0 is None or x0.dtype.kind != "f":
             continue
         if x0.size == 0 or any(wanted[key].shape != x0.shape for key in keys):
@@ -183,13 +183,13 @@ def _finite_differences(request: Request, base: ForwardRun, wanted: dict) -> dic
                 error = 0.0 if agrees else float("inf")
                 checks[key] = Check("finite-difference", None, np.zeros(0), error, agrees)
             continue
-        eps = _eps(request, x0.dtype)
+        eps = machine_eps(request, x0.dtype)
         finite = np.abs(x0[np.isfinite(x0)])
         h = eps ** (1 / 3) * max(1.0, float(np.max(finite, initial=0.0)))
         if x0.size == 1:
             directions = [np.ones(x0.shape)]
         else:
-            directions = [_unit(rng.standard_normal(x0.shape)) for _ in range(DIRECTIONS)]
+            directions = [unit_vector(rng.standard_normal(x0.shape)) for _ in range(DIRECTIONS)]
         estimates = {key: [] for key in keys}
         along = {key: [] for key in keys}
         noise = {key: 0.0 for key in keys}
@@ -224,12 +224,12 @@ def _finite_differences(request: Request, base: ForwardRun, wanted: dict) -> dic
     return checks
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit_vector(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else np.ones(v.shape) / np.sqrt(v.size)
 
 
-def _source_value(request: Request, base: ForwardRun, source: str) -> np.ndarray | None:
+def source_value(request: Request, base: ForwardRun, source: str) -> np.ndarray | None:
     for d in request.declarations:
         if d.name == source:
             return np.asarray(d.value)

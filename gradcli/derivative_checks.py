@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .check import _eps, _source_value, _symbolic_check, _unit, compare, tolerances
+from .check import compare, machine_eps, source_value, symbolic_check, tolerances, unit_vector
 from .errors import GradcliError
 from .record import replace
 from .result import Check, Evaluation, Request
@@ -34,9 +34,9 @@ from .symbolic import (
     ForwardRun,
     Late,
     NoSympyForm,
-    _sympy,
     at_point,
     display_form,
+    import_sympy,
     input_elements,
     is_intermediate,
     measure,
@@ -69,7 +69,7 @@ def _keys(request: Request, evaluation: Evaluation) -> dict:
 
 def _with_sympy(compute, timeout: float) -> dict:
     """`compute()` run in a worker (see `symbolic.start_worker`): its dict, or {} when late."""
-    _sympy()  # imported here, so that a forked worker does not import it again
+    import_sympy()  # imported here, so that a forked worker does not import it again
 
     def produce(interrupt):
         yield compute()
@@ -118,7 +118,7 @@ def _directions(x0: np.ndarray, rng) -> tuple[list, str]:
         basis = np.eye(x0.size).reshape((x0.size, *x0.shape))
         what = "central differences" if x0.size == 1 else "central differences, each element"
         return list(basis), what
-    directions = [_unit(rng.standard_normal(x0.shape)) for _ in range(DIRECTIONS)]
+    directions = [unit_vector(rng.standard_normal(x0.shape)) for _ in range(DIRECTIONS)]
     return directions, f"along {DIRECTIONS} random directions"
 
 
@@ -127,7 +127,7 @@ def _held(request: Request, base: ForwardRun) -> dict:
 
 
 def _steps(x0: np.ndarray, request: Request):
-    eps = _eps(request, x0.dtype)
+    eps = machine_eps(request, x0.dtype)
     finite = np.abs(x0[np.isfinite(x0)])
     return eps, eps ** (1 / 3) * max(1.0, float(np.max(finite, initial=0.0)))
 
@@ -171,7 +171,7 @@ def check_jacobians(
         for key, jacobian in wanted.items():
             index, target, source = key
             if isinstance(expected.get(key), Expected):
-                checks[index][source] = _symbolic_check(request, expected[key], jacobian)
+                checks[index][source] = symbolic_check(request, expected[key], jacobian)
                 continue
             found = _finite_jacobian(request, base, target, source, jacobian)
             if found is not None:
@@ -180,7 +180,7 @@ def check_jacobians(
 
 
 def _sympy_jacobians(request: Request, forward: ForwardRun, wanted: list) -> dict:
-    sp = _sympy()
+    sp = import_sympy()
     translation_of = _translations(request, forward)
     out: dict = {}
     for key in wanted:
@@ -211,7 +211,7 @@ def _sympy_jacobians(request: Request, forward: ForwardRun, wanted: list) -> dic
 
 
 def _finite_jacobian(request, base, target, source, jacobian) -> Check | None:
-    x0 = _source_value(request, base, source)
+    x0 = source_value(request, base, source)
     if x0 is None or x0.dtype.kind != "f" or x0.size == 0:
         return None
     eps, h = _steps(x0, request)
@@ -274,9 +274,9 @@ def check_order(
         for key, value in wanted.items():
             index, _, source = key
             if isinstance(expected.get(key), Expected):
-                checks[index][source] = _symbolic_check(request, expected[key], value)
+                checks[index][source] = symbolic_check(request, expected[key], value)
                 continue
-            x0 = _source_value(request, base, source)
+            x0 = source_value(request, base, source)
             if x0 is None or x0.dtype.kind != "f":
                 continue
             eps, h = _steps(x0, request)
@@ -305,7 +305,7 @@ def check_order(
 
 
 def _sympy_orders(request: Request, forward: ForwardRun, wanted: list, order: int) -> dict:
-    sp = _sympy()
+    sp = import_sympy()
     translation_of = _translations(request, forward)
     out: dict = {}
     for key in wanted:
@@ -355,7 +355,7 @@ def check_hessian(
                 if block is None:
                     continue
                 if isinstance(expected.get((a, b)), Expected):
-                    checks[a][b] = _symbolic_check(request, expected[a, b], block)
+                    checks[a][b] = symbolic_check(request, expected[a, b], block)
                 else:
                     missing.append(b)
         for b in dict.fromkeys(missing):
@@ -366,7 +366,7 @@ def check_hessian(
 
 
 def _sympy_hessian(request: Request, forward: ForwardRun, target, names: list) -> dict:
-    sp = _sympy()
+    sp = import_sympy()
     try:
         translation = translate(request, forward)
         total = sp.Add(*translation.value(target).flat)
@@ -408,7 +408,7 @@ def _finite_hessian_column(request, base, result, names: list, b: str) -> dict:
     """a -> Check of block (a, b), by central differences of the tape's gradient moving b."""
     from .derivatives import gradients_at
 
-    x0 = _source_value(request, base, b)
+    x0 = source_value(request, base, b)
     if x0 is None or x0.dtype.kind != "f" or x0.size == 0 or is_intermediate(request, base, b):
         return {}  # an intermediate statement cannot be moved without cutting the others' paths
     eps, h = _steps(x0, request)

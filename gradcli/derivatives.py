@@ -20,13 +20,13 @@ import numpy as np
 
 from .errors import LimitError, UsageError
 from .evaluate import (
-    _check_names,
-    _inputs,
-    _named_values,
-    _sources,
-    _targets,
     check_declarations,
+    check_names,
+    input_infos,
+    named_values,
     reason_for,
+    resolve_sources,
+    resolve_targets,
     run_program,
     value_of,
 )
@@ -85,7 +85,7 @@ class Run:
 
     def evaluation(self, results: tuple, order: int = 1) -> Evaluation:
         names_of: dict = {}
-        named = _named_values(self.walker, self.backend)
+        named = named_values(self.walker, self.backend)
         for name, value in named.items():
             if isinstance(value, Variable):
                 names_of.setdefault(id(value), name)
@@ -119,16 +119,16 @@ def nested_run(request: Request, depth: int, overrides=None, frozen=None):
             warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
             recorder = tapes[0] if depth == 1 else TapeStack(tapes)
             walker, backend = run_program(request, recorder, overrides, frozen)
-            named = _named_values(walker, backend)
-            _check_names(request.watch, named, "--watch")
+            named = named_values(walker, backend)
+            check_names(request.watch, named, "--watch")
             yield Run(
                 request=request,
                 tapes=tapes,
                 walker=walker,
                 backend=backend,
-                targets=_targets(request, walker, named),
-                sources=_sources(request, backend, named),
-                inputs=_inputs(request, backend, tapes[0], walker.env),
+                targets=resolve_targets(request, walker, named),
+                sources=resolve_sources(request, backend, named),
+                inputs=input_infos(request, backend, tapes[0], walker.env),
             )
     finally:
         for tape in tapes:

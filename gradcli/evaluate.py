@@ -304,11 +304,11 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
         with tape:
             walker, backend = run_program(request, tape, backend=backend)
-        named = _named_values(walker, backend)
-        _check_names(request.watch, named, "--watch")
-        targets = _targets(request, walker, named)
-        sources = _sources(request, backend, named)
-        inputs = _inputs(request, backend, tape, walker.env)
+        named = named_values(walker, backend)
+        check_names(request.watch, named, "--watch")
+        targets = resolve_targets(request, walker, named)
+        sources = resolve_sources(request, backend, named)
+        inputs = input_infos(request, backend, tape, walker.env)
         results = tuple(
             _gradients(request, tape, label, value, deps, sources, inputs)
             for label, value, deps in targets
@@ -327,13 +327,13 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
     )
 
 
-def _named_values(walker: Walker, backend: NumericBackend) -> dict:
+def named_values(walker: Walker, backend: NumericBackend) -> dict:
     named = dict(walker.env)
     named.update(backend.created)
     return named
 
 
-def _check_names(names, named: dict, option: str) -> None:
+def check_names(names, named: dict, option: str) -> None:
     for name in names:
         if name not in named:
             raise UnknownNameError(
@@ -342,19 +342,19 @@ def _check_names(names, named: dict, option: str) -> None:
             )
 
 
-def _targets(request: Request, walker: Walker, named: dict) -> list:
+def resolve_targets(request: Request, walker: Walker, named: dict) -> list:
     if not walker.statements:
         raise ArgumentError("the program has no statements")
     if not request.targets:
         label, value, deps = walker.statements[-1]
         return [(label, value, walker.deps.get(label, deps))]
-    _check_names(request.targets, named, "--target")
+    check_names(request.targets, named, "--target")
     return [(name, named[name], walker.deps.get(name, {name: ""})) for name in request.targets]
 
 
-def _sources(request: Request, backend: NumericBackend, named: dict) -> dict:
+def resolve_sources(request: Request, backend: NumericBackend, named: dict) -> dict:
     if request.wrt:
-        _check_names(request.wrt, named, "--wrt")
+        check_names(request.wrt, named, "--wrt")
         names = list(dict.fromkeys(request.wrt))
     else:
         names = [d.name for d in request.declarations]
@@ -362,7 +362,7 @@ def _sources(request: Request, backend: NumericBackend, named: dict) -> dict:
     return {name: named[name] for name in names}
 
 
-def _inputs(request: Request, backend: NumericBackend, tape: GradientTape, named: dict) -> dict:
+def input_infos(request: Request, backend: NumericBackend, tape: GradientTape, named: dict) -> dict:
     watched = {id(v) for v in tape.watched_variables()}
 
     def is_watched(name: str) -> bool:

@@ -51,7 +51,7 @@ SIMPLER = 0.7  # a simplified form is shown when it has at most this fraction of
 TAPE_ONLY = "is a tape operation, not part of a formula: use gradcli grad"
 
 
-def _sympy():
+def import_sympy():
     import sympy
 
     return sympy
@@ -177,7 +177,7 @@ def produce_derivatives(
     {"simplified": (index, shown)} for each derivative simplify shortens within `budget` s."""
 
     def produce(interrupt) -> Iterator:
-        sp = _sympy()
+        sp = import_sympy()
         try:
             f, symbols = formula(request)
             derivatives = [sp.diff(f, (symbols[name], order)) for name in wrt]
@@ -219,7 +219,7 @@ def produce_comparison(
     "why": ...}, then perhaps {"derivative": shorter text} (simplify within `budget` s)."""
 
     def produce(interrupt) -> Iterator:
-        sp = _sympy()
+        sp = import_sympy()
         try:
             f, symbols = formula(request)
             claim, _ = formula(claim_request)
@@ -282,7 +282,7 @@ def _derivative_rules(op: Op) -> list[tuple[str, str | None]] | None:
         return None
     if op.kind not in ("elementwise", "other") or op.params:
         return None
-    sp = _sympy()
+    sp = import_sympy()
     names, symbols = _form_symbols(sp, op)
     expr = _basic(sp, op.sympy(sp, *symbols))
     rules = []
@@ -315,7 +315,7 @@ def form_text(op: Op) -> str | None:
         return None
     if op.kind not in ("elementwise", "other"):
         return None
-    sp = _sympy()
+    sp = import_sympy()
     _, symbols = _form_symbols(sp, op)
     return sp.sstr(_basic(sp, op.sympy(sp, *symbols)))
 

@@ -291,10 +291,10 @@ def choose_format(fmt: str | None, flags: dict, default: str) -> str:
 def collect(produce, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
     """Run `produce` in a worker (`symbolic.start_worker`): its first message within `timeout`
     seconds (else SymbolicError), then whatever else it sends within `budget` seconds."""
-    from .formula import _sympy
+    from .formula import import_sympy
     from .symbolic import GRACE, Late, start_worker
 
-    _sympy()  # imported here, once: a forked worker does not import it again
+    import_sympy()  # imported here, once: a forked worker does not import it again
     worker = start_worker(produce)
     try:
         try:
@@ -554,10 +554,10 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     number = not free_names(claim_program)
     digits = _decimal_tolerance(claim_program)
 
-    from .formula import _sympy
+    from .formula import import_sympy
     from .symbolic import start_worker
 
-    _sympy()
+    import_sympy()
     worker = start_worker(produce_comparison(request, claim_request, wrt, budget))
     try:
         numeric = _compare_numerically(

@@ -53,7 +53,7 @@ class NoSympyForm(Exception):
     """The program cannot be (or was not) translated to sympy: check it by finite differences."""
 
 
-def _sympy():
+def import_sympy():
     import sympy
 
     return sympy
@@ -167,7 +167,7 @@ class SympyBackend:
     """
 
     def __init__(self, request: Request, forward: ForwardRun, intermediate: str | None = None):
-        self.sp = _sympy()
+        self.sp = import_sympy()
         self.request = request
         self.forward = forward
         self.intermediate = intermediate
@@ -422,7 +422,7 @@ def is_intermediate(request: Request, forward: ForwardRun, name: str) -> bool:
 def symbolic_derivative(request: Request, target: str | None, source: str):
     """d(sum of target)/d(source) as sympy: one expression for a scalar source, else an object
     array of the source's shape. `target` None is the last statement. Runs in this process."""
-    sp = _sympy()
+    sp = import_sympy()
     forward = run_forward(request)
     intermediate = source if is_intermediate(request, forward, source) else None
     translation = translate(request, forward, intermediate=intermediate)
@@ -551,7 +551,7 @@ class Expected:
 
 def _compute(request: Request, forward: ForwardRun, wanted: list) -> tuple[dict, list]:
     """For each (index, target, source): an `Expected`, or a string saying why not."""
-    sp = _sympy()
+    sp = import_sympy()
     translations: dict = {}
     results: dict = {}
     to_simplify: list = []
@@ -615,7 +615,7 @@ def expected_gradients(
     The derivatives must be ready within `timeout` seconds; then the shown expressions are
     simplified within `budget` seconds in all (those not done in time stay unsimplified).
     """
-    sp = _sympy()  # imported here, so that a forked worker does not import it again
+    sp = import_sympy()  # imported here, so that a forked worker does not import it again
 
     def produce(interrupt) -> Iterator:
         results, to_simplify = _compute(request, forward, wanted)
