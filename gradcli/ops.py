@@ -45,10 +45,21 @@ class Op:
     convention: str = ""  # what the gradient is at kinks and ties
     sample: Callable | None = None  # tests: rng -> (args, params), for inputs that need structure
     public: bool = True  # reachable from the language and the gc namespace
+    # which forward values the gradient rules read: "inputs", "output", "both", or "shapes" (only
+    # shapes and dtypes). The tape keeps just these, so a large value no rule reads is freed as
+    # soon as the user's code lets go of it (TensorFlow's tape does the same). A rule that reads a
+    # value its op does not save fails loudly: the tape hands it a stand-in without data.
+    saves: str = "inputs"
     differentiable: bool = field(init=False)
+    saves_inputs: bool = field(init=False)
+    saves_output: bool = field(init=False)
 
     def __post_init__(self):
+        if self.saves not in ("inputs", "output", "both", "shapes"):
+            raise ValueError(f"{self.name}: saves={self.saves!r}")
         object.__setattr__(self, "differentiable", any(r is not None for r in self.grads))
+        object.__setattr__(self, "saves_inputs", self.saves in ("inputs", "both"))
+        object.__setattr__(self, "saves_output", self.saves in ("output", "both"))
 
     @property
     def variadic(self) -> bool:
@@ -313,6 +324,7 @@ add = primitive(
     lambda sp, x, y: x + y,
     "x + y, elementwise with broadcasting",
     **BINARY,
+    saves="shapes",
 )
 subtract = primitive(
     "subtract",
@@ -322,6 +334,7 @@ subtract = primitive(
     "x - y, elementwise with broadcasting",
     aliases=("sub",),
     **BINARY,
+    saves="shapes",
 )
 multiply = primitive(
     "multiply",
@@ -340,6 +353,7 @@ divide = primitive(
     "x / y, elementwise with broadcasting",
     aliases=("div", "truediv", "true_divide"),
     **{**BINARY, "domain": ((-3.0, 3.0), (0.5, 3.0))},
+    saves="both",
 )
 power = primitive(
     "power",
@@ -353,6 +367,7 @@ power = primitive(
     aliases=("pow",),
     convention="d/dy x**y is 0 where x <= 0 (TensorFlow's rule)",
     **{**BINARY, "domain": ((0.5, 3.0), (-2.0, 2.0))},
+    saves="both",
 )
 maximum = primitive(
     "maximum",
@@ -394,7 +409,13 @@ matmul = primitive(
 # ---------------------------------------------------------------- elementwise functions
 
 negative = primitive(
-    "negative", np.negative, (lambda g, ans, x: -g,), lambda sp, x: -x, "-x", aliases=("neg",)
+    "negative",
+    np.negative,
+    (lambda g, ans, x: -g,),
+    lambda sp, x: -x,
+    "-x",
+    aliases=("neg",),
+    saves="shapes",
 )
 exp = primitive(
     "exp",
@@ -403,6 +424,7 @@ exp = primitive(
     lambda sp, x: sp.exp(x),
     "e to the x",
     namespaces=("tf", "tf.math", "np", "math"),
+    saves="output",
 )
 log = primitive(
     "log",
@@ -429,6 +451,7 @@ expm1 = primitive(
     lambda sp, x: sp.exp(x) - 1,
     "exp(x) - 1, exact for tiny x",
     namespaces=("tf", "tf.math", "np", "math"),
+    saves="output",
 )
 sqrt = primitive(
     "sqrt",
@@ -438,6 +461,7 @@ sqrt = primitive(
     "square root",
     namespaces=("tf", "tf.math", "np", "math"),
     domain=((0.2, 4.0),),
+    saves="output",
 )
 square = primitive(
     "square", np.square, (lambda g, ans, x: g * 2 * x,), lambda sp, x: x**2, "x ** 2"
@@ -484,6 +508,7 @@ tan = primitive(
     "tangent",
     namespaces=("tf", "tf.math", "np", "math"),
     domain=((-1.2, 1.2),),
+    saves="output",
 )
 arcsin = primitive(
     "arcsin",
@@ -540,6 +565,7 @@ tanh = primitive(
     lambda sp, x: sp.tanh(x),
     "hyperbolic tangent",
     namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
+    saves="output",
 )
 sigmoid = primitive(
     "sigmoid",
@@ -548,6 +574,7 @@ sigmoid = primitive(
     lambda sp, x: 1 / (1 + sp.exp(-x)),
     "1 / (1 + exp(-x)), without overflow",
     namespaces=("tf", "tf.math", "tf.nn"),
+    saves="output",
 )
 softplus = primitive(
     "softplus",
@@ -598,7 +625,13 @@ where = primitive(
     sample=lambda rng: ([rng.random((2, 3)) < 0.5, (2, 3), (3,)], {}),
 )
 identity = primitive(
-    "identity", lambda x: x, (lambda g, ans, x: g,), lambda sp, x: x, "x itself", namespaces=("tf",)
+    "identity",
+    lambda x: x,
+    (lambda g, ans, x: g,),
+    lambda sp, x: x,
+    "x itself",
+    namespaces=("tf",),
+    saves="shapes",
 )
 stop_gradient = primitive(
     "stop_gradient",
@@ -644,6 +677,7 @@ sum = primitive(
     "sum over axis (all axes by default)",
     aliases=("reduce_sum",),
     **REDUCE,
+    saves="shapes",
 )
 mean = primitive(
     "mean",
@@ -653,6 +687,7 @@ mean = primitive(
     "mean over axis (all axes by default)",
     aliases=("reduce_mean",),
     **REDUCE,
+    saves="shapes",
 )
 max = primitive(
     "max",
@@ -663,6 +698,7 @@ max = primitive(
     aliases=("reduce_max", "amax"),
     convention="ties share the gradient evenly",
     **REDUCE,
+    saves="both",
 )
 min = primitive(
     "min",
@@ -673,6 +709,7 @@ min = primitive(
     aliases=("reduce_min", "amin"),
     convention="ties share the gradient evenly",
     **REDUCE,
+    saves="both",
 )
 prod = primitive(
     "prod",
@@ -683,6 +720,7 @@ prod = primitive(
     aliases=("reduce_prod",),
     convention="exact at zeros (product of the other factors)",
     **{**REDUCE, "domain": ((0.5, 1.5),)},
+    saves="both",
 )
 _prod_of_others = primitive(
     "prod_of_others",
@@ -710,6 +748,7 @@ reshape = primitive(
         {"shape": [(3, 2), (6,), (1, 6, 1), (-1, 2)][rng.integers(0, 4)]},
     ),
     **SHAPE,
+    saves="shapes",
 )
 transpose = primitive(
     "transpose",
@@ -724,6 +763,7 @@ transpose = primitive(
     params=(("perm", None),),
     sample=lambda rng: ([(2, 3, 4)], {"perm": [None, (1, 0, 2), (2, 0, 1)][rng.integers(0, 3)]}),
     **SHAPE,
+    saves="shapes",
 )
 expand_dims = primitive(
     "expand_dims",
@@ -734,6 +774,7 @@ expand_dims = primitive(
     params=(("axis", _NO_DEFAULT),),
     sample=lambda rng: ([(2, 3)], {"axis": int(rng.integers(-3, 3))}),
     **SHAPE,
+    saves="shapes",
 )
 squeeze = primitive(
     "squeeze",
@@ -744,6 +785,7 @@ squeeze = primitive(
     params=(("axis", None),),
     sample=lambda rng: ([(2, 1, 3, 1)], {"axis": [None, 1, -1][rng.integers(0, 3)]}),
     **SHAPE,
+    saves="shapes",
 )
 broadcast_to = primitive(
     "broadcast_to",
@@ -754,6 +796,7 @@ broadcast_to = primitive(
     params=(("shape", _NO_DEFAULT),),
     sample=lambda rng: ([(3, 1)], {"shape": (2, 3, 4)}),
     **SHAPE,
+    saves="shapes",
 )
 concat = primitive(
     "concat",
@@ -766,6 +809,7 @@ concat = primitive(
     aliases=("concatenate",),
     sample=lambda rng: ([(2, 3), (1, 3), (4, 3)], {"axis": 0}),
     **SHAPE,
+    saves="shapes",
 )
 stack = primitive(
     "stack",
@@ -777,6 +821,7 @@ stack = primitive(
     params=(("axis", 0),),
     sample=lambda rng: ([(2, 3), (2, 3)], {"axis": int(rng.integers(-3, 3))}),
     **SHAPE,
+    saves="shapes",
 )
 getitem = primitive(
     "getitem",
@@ -799,6 +844,7 @@ getitem = primitive(
         },
     ),
     **SHAPE,
+    saves="shapes",
 )
 _scatter = primitive(
     "scatter",
@@ -813,6 +859,7 @@ _scatter = primitive(
         ([(4,)], {"shape": (4, 3), "index": (slice(None), 1)}),
     ][rng.integers(0, 2)],
     **SHAPE,
+    saves="shapes",
 )
 
 

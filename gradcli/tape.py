@@ -50,18 +50,20 @@ class GradientTape:
     def _record(self, op, inputs, out: Tensor, kwargs: dict) -> None:
         live = self._live
         for x in inputs:
-            if id(x) in live:
+            if x._id in live:
                 if out._value.dtype.kind == "f":  # integer results carry no gradient
+                    live.add(out._id)
+                    if self._observer is None:  # `gradcli tape` shows every value: keeps all
+                        inputs, out = _saved(op, inputs, out)
                     self._entries.append((op, inputs, out, kwargs))
-                    live.add(id(out))
                 return
 
     def _on_read(self, variable: Variable, value: Tensor) -> None:
-        if id(variable) not in self._watched and self._auto_watch and variable.trainable:
+        if variable._id not in self._watched and self._auto_watch and variable.trainable:
             self._watch_variable(variable, quiet=True)
-        if id(variable) in self._watched:
+        if variable._id in self._watched:
             self._entries.append((_READ, (variable,), value, {}))
-            self._live.add(id(value))
+            self._live.add(value._id)
 
     def watch(self, tensor: Any) -> None:
         """Watch tensors or variables (any nested list/tuple/dict of them)."""
@@ -70,8 +72,7 @@ class GradientTape:
                 self._watch_variable(item)
             elif isinstance(item, Tensor):
                 if _is_float(item):
-                    self._live.add(id(item))
-                    self._kept.append(item)  # alive, so its id stays its own
+                    self._live.add(item._id)
                 else:
                     _warn_integer("watched tensor", item)
             else:
@@ -84,9 +85,9 @@ class GradientTape:
             if not quiet:
                 _warn_integer("watched variable", variable)
             return
-        if id(variable) not in self._watched:
-            self._watched[id(variable)] = variable
-            self._live.add(id(variable))
+        if variable._id not in self._watched:
+            self._watched[variable._id] = variable
+            self._live.add(variable._id)
 
     def watched_variables(self) -> list[Variable]:
         """The variables this tape watches, in the order they were first watched."""
@@ -109,8 +110,7 @@ class GradientTape:
     def reset(self) -> None:
         """Forget everything recorded and watched, as if this were a new tape."""
         self._entries: list | None = []
-        self._live: set[int] = set()
-        self._kept: list = []
+        self._live: set[int] = set()  # `_id`s of the watched values and of what depends on them
         self._watched: dict[int, Variable] = {}
 
     # ------------------------------------------------------------ differentiation
@@ -121,7 +121,7 @@ class GradientTape:
         seeds = _seeds(flat_targets, output_gradients)
         flat_sources = _checked_sources(sources)
         grads = self._backward(flat_targets, seeds, flat_sources)
-        results = [_finish(grads.get(id(s)), s, unconnected_gradients) for s in flat_sources]
+        results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in flat_sources]
         return nest.pack_like(sources, results)
 
     def jacobian(self, target, sources, unconnected_gradients="none"):
@@ -137,7 +137,7 @@ class GradientTape:
                 [target], [seed.reshape(target.shape)], flat_sources, final=k == size - 1
             )
             for row, source in zip(rows, flat_sources):
-                row.append(grads.get(id(source)))
+                row.append(grads.get(source._id))
         results = [
             _jacobian_of(row, target.shape, s, unconnected_gradients)
             for row, s in zip(rows, flat_sources)
@@ -151,7 +151,7 @@ class GradientTape:
         released = final and not self._persistent
         if released:
             self._entries = None  # released: a second call raises
-        source_ids = {id(s) for s in sources}
+        source_ids = {s._id for s in sources}
         needed = _depends_on(entries, source_ids & self._live)
         # inside its own `with`, as in TensorFlow: a persistent tape records its backward pass (for
         # higher derivatives); a non-persistent one stops recording once used up
@@ -184,7 +184,7 @@ def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None
     # is a plain comparison (`unbroadcast` is called only when the shapes differ).
     get, pop = grads.get, grads.pop
     for op, inputs, out, kwargs in entries:
-        key = id(out)
+        key = out._id
         g = get(key) if key in source_ids else pop(key, None)
         if g is None:
             continue
@@ -192,7 +192,7 @@ def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None
         args = [x._value for x in inputs] if raw else inputs
         rules = op.grads
         for i, x in enumerate(inputs):
-            xid = id(x)
+            xid = x._id
             if xid not in needed:
                 continue
             rule = rules[i] if op.arity else op.rule(i)  # arity 0: variadic, one shared rule
@@ -233,7 +233,7 @@ def _observed(entries, grads: dict, observer):
                     for i, rule in enumerate(op.grads)
                 ),
             )
-        observer.step((op, inputs, out, kwargs), grads.get(id(out)))
+        observer.step((op, inputs, out, kwargs), grads.get(out._id))
         yield reporting[op], inputs, out, kwargs
 
 
@@ -256,13 +256,49 @@ def _consumed(entries: list):
         yield entries.pop()
 
 
+class _Unsaved:
+    """A recorded value that no gradient rule reads: its `_id`, shape and dtype, but no data.
+
+    It stands in the record where the value was, so the walk still knows whose gradient is
+    whose and which shape it must have; a rule that reads it anyway fails at once (numpy cannot
+    compute with it), which the registry-wide gradient tests would catch.
+    """
+
+    __slots__ = ("_id", "shape", "dtype")
+
+    def __init__(self, t: Tensor):
+        self._id = t._id
+        self.shape = t._value.shape
+        self.dtype = t._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def _value(self) -> _Unsaved:  # what a raw-mode rule is handed in place of the array
+        return self
+
+
+def _saved(op, inputs, out: Tensor) -> tuple:
+    """What the record keeps of one step: the values the op's rules read; stand-ins elsewhere.
+
+    Only arrays are replaced: a numpy scalar costs less to keep than its stand-in.
+    """
+    if not op.saves_inputs:
+        inputs = tuple(_Unsaved(x) if type(x._value) is np.ndarray else x for x in inputs)
+    if not op.saves_output and type(out._value) is np.ndarray:
+        out = _Unsaved(out)
+    return inputs, out
+
+
 def _depends_on(entries: list, source_ids: set) -> set:
     """Ids of the recorded values through which a watched source can reach the target."""
     needed = set(source_ids)
     for _op, inputs, out, _kwargs in entries:
         for x in inputs:
-            if id(x) in needed:
-                needed.add(id(out))
+            if x._id in needed:
+                needed.add(out._id)
                 break
     return needed
 
@@ -285,15 +321,16 @@ def _seeds(targets: list, output_gradients) -> list:
 def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
     grads: dict = {}
     for t, seed in zip(targets, seeds):
-        if id(t) not in needed:
+        key = getattr(t, "_id", None)  # a target that is a plain number depends on nothing
+        if key not in needed:
             continue
         seed = (
             to_numpy(seed)
             if raw
             else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
         )
-        previous = grads.get(id(t))
-        grads[id(t)] = seed if previous is None else previous + seed
+        previous = grads.get(key)
+        grads[key] = seed if previous is None else previous + seed
     return grads
 
 

@@ -9,6 +9,7 @@ values, and the same rule code costs numpy's price, not ours.
 
 from __future__ import annotations
 
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,11 @@ import numpy as np
 from .errors import ArgumentError, ShapeError
 
 DEFAULT_FLOAT = np.dtype(np.float64)
+
+# Every tensor and variable gets a number of its own, never reused (Python's `id()` is reused once
+# an object dies): tapes key their record by it, so they need not keep alive the values that no
+# gradient rule reads. TensorFlow's tape keys by a tensor id for the same reason.
+_new_id = count().__next__
 
 
 class _State:
@@ -235,10 +241,11 @@ def _numpy_text(value) -> str:
 class Tensor(_Operators):
     """An immutable value, possibly recorded on a tape."""
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_id", "__weakref__")
 
     def __init__(self, value):
         self._value = value
+        self._id = _new_id()
 
     def __repr__(self) -> str:
         return f"<gc.Tensor shape={self.shape} dtype={self.dtype} numpy={_numpy_text(self._value)}>"
@@ -256,6 +263,7 @@ class Variable(_Operators):
 
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None, dtype=None):
         self._value = to_numpy(initial_value, dtype)
+        self._id = _new_id()
         self.trainable = bool(trainable)
         self._name = name or "Variable"
 

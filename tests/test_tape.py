@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -425,6 +426,56 @@ def test_a_chain_of_100000_steps_runs_without_recursion_error():
         for _ in range(100_000):
             y = y * 1.0000001
     assert value(tape.gradient(y, x)) == pytest.approx(1.0000001**100_000, rel=1e-9)
+
+
+# ---------------------------------------------------------------- what the tape keeps alive
+
+
+def test_a_large_value_that_no_gradient_rule_reads_is_freed_when_the_user_drops_it():
+    x, w = gc.constant(np.ones((64, 64))), gc.Variable(np.full((64, 64), 0.01))
+    b = gc.Variable(np.zeros(64))
+    with gc.GradientTape() as tape:
+        pre = x @ w  # matmul's rules read x and w, add's read nothing, tanh's read its output
+        biased = pre + b
+        activated = gc.tanh(biased)
+        pre_alive, biased_alive = weakref.ref(pre), weakref.ref(biased)
+        del pre, biased
+        y = gc.reduce_sum(activated * activated)
+    assert pre_alive() is None and biased_alive() is None
+    dw, db = tape.gradient(y, [w, b])
+    t = np.tanh(np.ones((64, 64)) @ np.full((64, 64), 0.01))
+    d_pre = 2 * t * (1 - t**2)
+    assert np.allclose(db.numpy(), d_pre.sum(axis=0), rtol=1e-12)
+    assert np.allclose(dw.numpy(), np.ones((64, 64)).T @ d_pre, rtol=1e-12)
+
+
+def test_the_gradient_with_respect_to_an_intermediate_whose_value_the_tape_did_not_keep():
+    x = gc.Variable(np.arange(6.0).reshape(2, 3))
+    with gc.GradientTape(persistent=True) as tape:
+        shifted = x + 1.0  # add keeps no values: the record has a stand-in for `shifted`
+        y = gc.reduce_sum(gc.exp(shifted) * 2.0)
+    assert np.allclose(
+        tape.gradient(y, shifted).numpy(), 2 * np.exp(np.arange(6.0) + 1).reshape(2, 3)
+    )
+    assert np.allclose(tape.gradient(y, x).numpy(), 2 * np.exp(np.arange(6.0) + 1).reshape(2, 3))
+
+
+def test_tensors_created_after_others_died_are_never_mistaken_for_recorded_ones():
+    # Python reuses the id() of a dead object; the tape must not, now that it keeps dead values
+    x, c = gc.Variable(np.ones(100)), gc.constant(np.ones(100))
+    with gc.GradientTape() as tape:
+        unwatched = []
+        for _ in range(200):
+            (x + 1.0) * 2.0  # recorded, then dropped at once
+            unwatched.append(c * 3.0)  # new tensors, often at the dead ones' addresses
+        y = gc.reduce_sum(x * x)
+    assert np.allclose(tape.gradient(y, x).numpy(), 2.0)
+    with gc.GradientTape() as tape:
+        kept = c * 1.0
+        for _ in range(200):
+            x * 2.0
+            kept = kept + c
+    assert tape.gradient(kept, x) is None
 
 
 # ---------------------------------------------------------------- rules, shapes and dtypes
