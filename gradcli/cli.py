@@ -7,7 +7,7 @@ declarations and options through the `program_options` decorator, and their outp
 
 from __future__ import annotations
 
-import gc
+import importlib
 import os
 import sys
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ExitCode, FileInputError, GradcliError, UsageError
+from .imports import collector_paused, freeze_imports
 from .limits import DEFAULT_LIMITS, Limits
 from .result import Declaration, Report, Request
 
@@ -178,11 +179,42 @@ def _option_key(kind: str) -> str:
 
 
 class ProgramCommand(click.Command):
-    """Keeps the raw arguments: declarations are reported in the order they were typed."""
+    """Keeps the raw arguments (declarations are reported in the order they were typed), and
+    hands click only its own options: PROGRAM and the `--NAME VALUE` declarations go, in order
+    and untouched, to `words`, after a `--`.
+
+    Left to click, each declaration would be an unknown option that click raises and catches
+    internally, loading difflib and gettext's catalogues on the way: 4 ms of every start-up.
+    """
 
     def parse_args(self, ctx, args):
         ctx.meta["gradcli.argv"] = list(args)
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, self._options_first(ctx, list(args)))
+
+    def _options_first(self, ctx, args: list[str]) -> list[str]:
+        values_taken = {}  # option name -> how many words follow it
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                taken = 0 if param.is_flag or param.count else param.nargs
+                values_taken.update(dict.fromkeys((*param.opts, *param.secondary_opts), taken))
+        options, words, i = [], [], 0
+        while i < len(args):
+            word = args[i]
+            if word == "--":  # the user's own: everything after it is PROGRAM's
+                words += args[i:]
+                break
+            name, inline, _ = word.partition("=") if word.startswith("--") else (word, "", "")
+            taken = values_taken.get(name)
+            if taken is None:
+                words.append(word)
+            else:
+                taken = 0 if inline else taken
+                if i + taken >= len(args):  # click's own words for it
+                    raise click.BadOptionUsage(name, f"Option '{name}' requires an argument.", ctx)
+                options += args[i : i + 1 + taken]
+                i += taken
+            i += 1
+        return [*options, "--", *words]
 
 
 def typed_order(argv: list[str]) -> list[str]:
@@ -346,7 +378,8 @@ def emit(report: Report, fmt: str, renderer=None) -> int:
     elif fmt == "dot":  # gradcli tape --dot
         text = render.to_dot(report)
     else:
-        text = render.to_table(report, color=use_color())
+        with collector_paused():  # rich's import, the bulk of a table's time, makes no garbage
+            text = render.to_table(report, color=use_color())
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return ExitCode.OK if report.agrees else ExitCode.CHECK_DISAGREES
 
@@ -382,8 +415,30 @@ COMMAND_OPTION_NAMES = {
 # ---------------------------------------------------------------- commands
 
 
+# Commands defined in other modules, imported when named (or listed): `gradcli grad`, the
+# command typed a hundred times a day, does not pay for loading them.
+LAZY_COMMANDS = {
+    "tape": "calculus",
+    "jacobian": "calculus",
+    "hessian": "calculus",
+    "diff": "homework",
+    "check": "homework",
+    "plot": "homework",
+    "functions": "homework",
+}
+
+
 class Group(click.Group):
-    """The one place where errors become messages and exit codes; suggests misspelt commands."""
+    """The one place where errors become messages and exit codes; suggests misspelt commands;
+    loads the LAZY_COMMANDS' modules on demand."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            importlib.import_module(f"{__package__}.{LAZY_COMMANDS[name]}")
+        return super().get_command(ctx, name)
 
     def main(self, args=None, prog_name=None, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -417,10 +472,11 @@ class Group(click.Group):
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
-        if name is not None and name not in self.commands and not name.startswith("-"):
+        known = self.list_commands(ctx)
+        if name is not None and name not in known and not name.startswith("-"):
             import difflib
 
-            close = difflib.get_close_matches(name, list(self.commands), n=1, cutoff=0.5)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise click.UsageError(f"no command '{name}'.{hint} See gradcli --help.", ctx)
         return super().resolve_command(ctx, args)
@@ -503,11 +559,7 @@ def grad(words, **options):
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the command line and exit with its code."""
-    gc.freeze()  # measured: the tape's objects otherwise pay for every imported module's objects
+    # measured: the tape's objects otherwise pay for every imported module's objects, and sympy's
+    # import is a third faster without collections (see gradcli.imports)
+    freeze_imports()
     cli.main(args=argv, prog_name="gradcli")
-
-
-from . import homework  # noqa: E402,F401  (registers its commands)
-
-# isort: split
-from . import calculus  # noqa: E402,F401  (registers its commands)

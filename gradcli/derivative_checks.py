@@ -25,6 +25,7 @@ import numpy as np
 
 from .check import compare, machine_eps, source_value, symbolic_check, tolerances, unit_vector
 from .errors import GradcliError
+from .imports import import_sympy
 from .record import replace
 from .result import Check, Evaluation, Request
 from .symbolic import (
@@ -36,7 +37,6 @@ from .symbolic import (
     NoSympyForm,
     at_point,
     display_form,
-    import_sympy,
     input_elements,
     is_intermediate,
     measure,

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .imports import import_sympy
 from .interpret import Walker
 from .ops import FORWARD_ON_OBJECTS, Op
 from .result import Request
@@ -49,12 +50,6 @@ RELATIONS = {
 EXACT_DIGITS = 8  # a literal with at most this many significant digits is taken as exact
 SIMPLER = 0.7  # a simplified form is shown when it has at most this fraction of the operations
 TAPE_ONLY = "is a tape operation, not part of a formula: use gradcli grad"
-
-
-def import_sympy():
-    import sympy
-
-    return sympy
 
 
 def exact_number(sp, value: float):

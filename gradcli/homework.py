@@ -291,7 +291,7 @@ def choose_format(fmt: str | None, flags: dict, default: str) -> str:
 def collect(produce, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
     """Run `produce` in a worker (`symbolic.start_worker`): its first message within `timeout`
     seconds (else SymbolicError), then whatever else it sends within `budget` seconds."""
-    from .formula import import_sympy
+    from .imports import import_sympy
     from .symbolic import GRACE, Late, start_worker
 
     import_sympy()  # imported here, once: a forked worker does not import it again
@@ -554,7 +554,7 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     number = not free_names(claim_program)
     digits = _decimal_tolerance(claim_program)
 
-    from .formula import import_sympy
+    from .imports import import_sympy
     from .symbolic import start_worker
 
     import_sympy()
@@ -863,9 +863,9 @@ def plot(words, at, output, points, width, height, size, traceback):
         lines += plotting.extrema_lines(extrema, variable)
         write("\n".join(lines))
     else:
-        import shutil
+        from .render import terminal_width
 
-        width = width or max(40, min(120, shutil.get_terminal_size((80, 24)).columns))
+        width = width or max(40, min(120, terminal_width(80)))
         ranges = (plotting.y_range(f), plotting.y_range(df))
         text = plotting.text_plot(
             curve, lo, hi, extrema, label, variable, fixed, width, height, ranges

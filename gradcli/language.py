@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import keyword
 import re
-import unicodedata
 from typing import NamedTuple
 
 from .errors import LimitError, ParseError, Span
@@ -144,6 +143,8 @@ def describe(tok: Token) -> str:
 
 def _bad_character(text: str, i: int) -> ParseError:
     """Name the character and its code point: look-alikes such as Cyrillic 'х' are invisible."""
+    import unicodedata  # here: only this error message needs it (start-up time)
+
     c = text[i]
     code = f"U+{ord(c):04X}"
     if c == "\r":

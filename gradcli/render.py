@@ -15,13 +15,15 @@ round-trips at their own precision (0.1, not 0.10000000149011612), as numpy prin
 
 The JSON document is indented by 2, with each array (and shape) on one line; `to_plain` writes
 full values (never summarised); `to_table` summarises arrays of over SUMMARY_THRESHOLD elements.
-rich is imported inside `to_table` only: `--json` and `--plain` never load it.
+rich is imported inside the table functions only: `--json` and `--plain` never load it; json is
+imported inside the JSON and plain ones (every module a table does not need is start-up time).
 """
 
 from __future__ import annotations
 
-import json
 import math
+import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,7 @@ __all__ = [
     "print_blocks",
     "report_to_dict",
     "target_blocks",
+    "terminal_width",
     "to_json",
     "to_plain",
     "to_table",
@@ -173,6 +176,10 @@ def format_value(value: Any, style: str = "table", *, ascii: bool = True) -> str
       the shape next to every value, so the summary does not repeat it); `...` becomes `…` when
       `ascii` is false; None is `None`.
     """
+    if style == "table":
+        return "None" if value is None else _table_text(value, ascii=ascii)
+    import json
+
     if style == "json":
         return json.dumps(jsonable(value), separators=(", ", ": "), allow_nan=False)
     if value is None:
@@ -182,8 +189,6 @@ def format_value(value: Any, style: str = "table", *, ascii: bool = True) -> str
         if isinstance(data, str) and data in NONFINITE and np.ndim(value) == 0:
             return data
         return json.dumps(data, separators=(",", ":"), allow_nan=False)
-    if style == "table":
-        return _table_text(value, ascii=ascii)
     raise ValueError(f"unknown style {style!r}: expected 'json', 'plain' or 'table'")
 
 
@@ -274,6 +279,8 @@ def inputs_to_dict(evaluation) -> dict:
 
 def _dump(data: Any, level: int = 0) -> str:
     """JSON indented by 2 for objects and lists of objects; arrays and shapes on one line."""
+    import json
+
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(data, dict) and data:
         items = [f"{inner}{json.dumps(k)}: {_dump(v, level + 1)}" for k, v in data.items()]
@@ -452,6 +459,21 @@ def new_table(title: str, *columns: str, ascii: bool):
     return t
 
 
+def terminal_width(default: int) -> int:
+    """What `shutil.get_terminal_size` answers (COLUMNS first, then the terminal's), without the
+    3 ms that importing shutil (and with it bz2, lzma and zlib) adds to every table."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or default
+
+
 def print_blocks(blocks: list, *, color: bool, width: int | None = None) -> str:
     """Rich renderables (None: a blank line) as text, printed as every gradcli table is: ANSI
     styles only when `color`; without, no escapes and no trailing spaces. `width` defaults to the
@@ -460,10 +482,7 @@ def print_blocks(blocks: list, *, color: bool, width: int | None = None) -> str:
 
     from rich.console import Console
 
-    if width is None:
-        import shutil
-
-        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    width = width or terminal_width(DEFAULT_WIDTH)
     buffer = io.StringIO()
     common = dict(
         file=buffer,

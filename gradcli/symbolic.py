@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .evaluate import NumericBackend, value_of
+from .imports import import_sympy
 from .interpret import Walker, statement_label
 from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op
 from .result import Request
@@ -51,12 +52,6 @@ ISOLATION = "auto"  # "auto" | "fork" | "thread": where expected_gradients runs 
 
 class NoSympyForm(Exception):
     """The program cannot be (or was not) translated to sympy: check it by finite differences."""
-
-
-def import_sympy():
-    import sympy
-
-    return sympy
 
 
 # ---------------------------------------------------------------- the numeric forward run

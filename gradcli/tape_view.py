@@ -32,6 +32,7 @@ import numpy as np
 
 from . import syntax as s
 from .evaluate import NumericBackend, evaluate, value_of
+from .imports import import_sympy
 from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op, unbroadcast
 from .record import Record
 from .result import Evaluation, Report, Request
@@ -170,7 +171,7 @@ def _sympy_rules(op: Op) -> list | None:
         return None
     if op.kind not in ("elementwise", "other") or op.params or op.arity > len(SYMBOLS):
         return None
-    import sympy as sp
+    sp = import_sympy()
 
     # an input without a gradient rule (where's condition) is a plain symbol: a condition
     symbols = [sp.Symbol(SYMBOLS[i], real=rule is not None) for i, rule in enumerate(op.grads)]
@@ -234,7 +235,7 @@ def _local_value(op: Op, i: int, values: list) -> np.ndarray | None:
         return None
     if not op.arity or any(np.ndim(v) for v in values):
         return None
-    import sympy as sp
+    sp = import_sympy()
 
     symbols = sp.symbols(" ".join(SYMBOLS[: op.arity]), real=True, seq=True)
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import math
 import os
 import re
@@ -490,6 +489,8 @@ def _read_json(data: bytes, path: str, limits: Limits) -> np.ndarray:
                 raise LimitError(f"{path}: JSON nested more than {limits.max_json_depth} deep")
         elif bracket in ("]", "}"):
             depth -= 1
+    import json  # here: a number or a list on the command line needs no json (start-up time)
+
     try:
         value = json.loads(text, parse_int=float)  # no giant ints; 1e999 becomes inf
     except ValueError as error:

@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import cli
+from gradcli.cli import LAZY_COMMANDS, cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-COMMANDS = sorted(cli.commands)
+COMMANDS = cli.list_commands(None)
+
+
+def test_every_command_is_listed_and_each_lazy_one_is_where_the_table_says():
+    assert COMMANDS == sorted(["grad", *LAZY_COMMANDS])
+    for name, module in LAZY_COMMANDS.items():
+        command = cli.get_command(None, name)
+        assert command is not None and command.callback.__module__ == f"gradcli.{module}"
+    assert sorted(cli.commands) == COMMANDS  # nothing registered that the table does not name
 
 
 def help_of(*args: str) -> str:
