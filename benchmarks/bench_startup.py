@@ -30,6 +30,7 @@ from _harness import Candidate, compare, format_seconds, header, table, verdict 
 PY = sys.executable
 NUMPY = "import numpy"
 HEAVY = "import numpy, click, rich.table, sympy"
+HEAVY_PAUSED = "the same, with the collector paused"
 
 PYTHON_COMMANDS = {
     NUMPY: [PY, "-c", "import numpy"],
@@ -37,6 +38,8 @@ PYTHON_COMMANDS = {
     "import numpy, click, rich.table": [PY, "-c", "import numpy, click, rich.table"],
     HEAVY: [PY, "-c", "import numpy, click, rich.table, sympy"],
     "import gradcli": [PY, "-c", "import gradcli"],
+    # context for the checked command, which imports sympy this way (gradcli/imports.py)
+    HEAVY_PAUSED: [PY, "-c", "import gc; gc.disable(); import numpy, click, rich.table, sympy"],
 }
 
 EXPRESSION = ["grad", "x**2", "--x", "3"]
