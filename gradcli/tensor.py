@@ -247,6 +247,9 @@ class Tensor(_Operators):
         self._value = value
         self._id = _new_id()
 
+    def __reduce__(self):  # a copy (copy, deepcopy, pickle) is a new tensor, with an id of its own
+        return Tensor, (self._value,)
+
     def __repr__(self) -> str:
         return f"<gc.Tensor shape={self.shape} dtype={self.dtype} numpy={_numpy_text(self._value)}>"
 
@@ -266,6 +269,9 @@ class Variable(_Operators):
         self._id = _new_id()
         self.trainable = bool(trainable)
         self._name = name or "Variable"
+
+    def __reduce__(self):  # a copy is a new variable, with an id of its own
+        return type(self), (self._value, self.trainable, self._name)
 
     @property
     def name(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 import weakref
 
@@ -529,3 +531,22 @@ def test_no_warning_is_raised_by_an_ordinary_gradient():
         with gc.GradientTape() as tape:
             y = gc.reduce_sum(gc.log(x) * gc.exp(x))
         assert tape.gradient(y, x).shape == (2,)
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))],
+    ids=["copy", "deepcopy", "pickle"],
+)
+def test_a_copied_tensor_or_variable_is_a_different_source_from_the_original(duplicate):
+    x = gc.Variable(2.0, name="x")
+    x_copy = duplicate(x)
+    assert (x_copy.name, x_copy.trainable, value(x_copy)) == ("x:0", True, 2.0)
+    c = gc.constant(3.0)
+    with gc.GradientTape(persistent=True) as tape:
+        tape.watch(c)
+        c_copy = duplicate(c)  # not watched: a constant like any other
+        y = x * c + x_copy * c_copy * 10.0
+    assert tape.watched_variables() == [x, x_copy]
+    assert [value(g) for g in tape.gradient(y, [x, x_copy, c])] == [3.0, 30.0, 2.0]
+    assert tape.gradient(y, c_copy) is None
