@@ -360,14 +360,15 @@ power = primitive(
     np.power,
     (
         lambda g, ans, x, y: g * y * x ** (y - 1),
-        lambda g, ans, x, y: where(x > 0, g * ans * _safe_log(x), zeros_like(ans)),
+        # x ** y again rather than the saved answer: the exponent is rarely differentiated, and
+        # not saving the answer frees it in the common case (x**2: one array less per square)
+        lambda g, ans, x, y: where(x > 0, g * power(x, y) * _safe_log(x), zeros_like(g)),
     ),
     lambda sp, x, y: x**y,
     "x ** y, elementwise with broadcasting",
     aliases=("pow",),
     convention="d/dy x**y is 0 where x <= 0 (TensorFlow's rule)",
     **{**BINARY, "domain": ((0.5, 3.0), (-2.0, 2.0))},
-    saves="both",
 )
 maximum = primitive(
     "maximum",
