@@ -9,6 +9,7 @@ values, and the same rule code costs numpy's price, not ours.
 
 from __future__ import annotations
 
+import threading
 from itertools import count
 from typing import Any
 
@@ -24,11 +25,13 @@ DEFAULT_FLOAT = np.dtype(np.float64)
 _new_id = count().__next__
 
 
-class _State:
-    """Engine-wide mutable state, in one place."""
+class _State(threading.local):
+    """The engine's mutable state, in one place, and per thread, as TensorFlow's tapes are: a tape
+    records what its own thread computes, never another thread's operations."""
 
-    recording: list = []  # tapes that are open and not paused, innermost last
-    raw: bool = False  # True while a backward pass runs with no tape able to record it
+    def __init__(self):
+        self.recording: list = []  # tapes that are open and not paused, innermost last
+        self.raw = False  # True while a backward pass runs with no tape able to record it
 
 
 STATE = _State()
@@ -36,7 +39,8 @@ STATE = _State()
 
 def apply(op, *args, **kwargs):
     """Run primitive `op` on `args`; record it on every open tape that watches one of its inputs."""
-    if STATE.raw:
+    state = STATE  # one lookup of the thread's state for the whole call
+    if state.raw:
         return op.forward(*args, **kwargs)
     inputs = args  # the common case, all tensors already: no list to build
     for a in args:
@@ -48,8 +52,9 @@ def apply(op, *args, **kwargs):
     except ValueError as error:
         raise _shape_error(op, inputs, error) from None
     out = Tensor(value)
-    if STATE.recording and op.differentiable:
-        for tape in STATE.recording:
+    recording = state.recording
+    if recording and op.differentiable:
+        for tape in recording:
             tape._record(op, inputs, out, kwargs)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import pickle
+import threading
 import warnings
 import weakref
 
@@ -550,3 +551,23 @@ def test_a_copied_tensor_or_variable_is_a_different_source_from_the_original(dup
     assert tape.watched_variables() == [x, x_copy]
     assert [value(g) for g in tape.gradient(y, [x, x_copy, c])] == [3.0, 30.0, 2.0]
     assert tape.gradient(y, c_copy) is None
+
+
+def test_a_tape_records_only_what_its_own_thread_computes():
+    x = gc.Variable(2.0)
+    seen = {}
+
+    def elsewhere():
+        seen["product"] = x * 5.0  # while the main thread's tape is open
+        with gc.GradientTape() as own:
+            y = x**3
+        seen["gradient"] = own.gradient(y, x)
+
+    with gc.GradientTape(persistent=True) as tape:
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join()
+        y = x * x
+    assert value(seen["gradient"]) == 12.0
+    assert tape.gradient(seen["product"], x) is None
+    assert value(tape.gradient(y, x)) == 4.0
