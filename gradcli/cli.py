@@ -115,6 +115,7 @@ def build_request(words, options: dict, command_options: set) -> Request:
         max_program_chars=options["max_program_chars"],
         max_elements=options["max_elements"],
         max_depth=options["max_depth"],
+        max_tape_ops=options.get("max_tape_ops", DEFAULT_LIMITS.max_tape_ops),
     )
     program_text, loose = split_words(words)
     dtype = np.dtype(options["dtype"])
@@ -405,6 +406,7 @@ COMMAND_OPTION_NAMES = {
     "max_elements",
     "max_program_chars",
     "max_depth",
+    "max_tape_ops",
     "traceback",
     "help",
     "order",
@@ -519,6 +521,13 @@ Examples:
     default=1,
     metavar="N",
     help="The N-th derivative (N nested tapes), for scalar sources.",
+)
+@click.option(
+    "--max-tape-ops",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_tape_ops,
+    show_default=True,
+    help="Operations a tape may hold before --order differentiates it again.",
 )
 def grad(words, **options):
     """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.

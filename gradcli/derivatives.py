@@ -47,9 +47,6 @@ __all__ = [
 ]
 
 
-MAX_RECORDED = 100_000  # operations a tape may hold before it is differentiated again (--order)
-
-
 class TapeStack:
     """Several open tapes, to the numeric backend one: `--watch` watches a value on each, `--stop`
     pauses each (so no tape differentiates through a stopped statement)."""
@@ -174,12 +171,13 @@ def derivatives_of_order(request: Request, order: int, overrides=None, frozen=No
         for level in range(order):
             tape = run.close(level)
             recorded = len(tape._entries or ())
-            if level and recorded > MAX_RECORDED:  # each order records about 3x the last one
+            limit = request.limits.max_tape_ops
+            if level and recorded > limit:  # each order records about 3x the last one
                 raise LimitError(
                     f"--order {order}: the {ordinal(level)} derivative's tape holds "
-                    f"{recorded:,} operations, more than the limit of {MAX_RECORDED:,} (each "
-                    "order records about three times as many as the one before): ask for a "
-                    "lower order"
+                    f"{recorded:,} operations, more than the limit of {limit:,} (each order "
+                    "records about three times as many as the one before): ask for a lower "
+                    "order, or raise the limit with --max-tape-ops"
                 )
             for (index, name), value in current.items():
                 if value is None or (index, name) in notes:
