@@ -19,6 +19,7 @@ sympy is imported inside functions only.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -260,48 +261,52 @@ def produce_comparison(
 # ---------------------------------------------------------------- gradcli functions
 
 
-_RULES: dict = {}  # op name -> derivative_rules(op): the registry does not change
-
-
 def derivative_rules(op: Op) -> list[tuple[str, str | None]] | None:
     """Per input of an elementwise primitive: (input name, its derivative from the sympy form,
     or None where the primitive passes no gradient). None for primitives whose derivative is
     not a formula of scalars (reductions, shapes, matmul) or that have no sympy form."""
-    if op.name not in _RULES:
-        _RULES[op.name] = _derivative_rules(op)
-    return _RULES[op.name]
+    found = local_derivatives(op)
+    if found is None:
+        return None
+    _, derivatives = found
+    return [(str(s), None if d is None else import_sympy().sstr(d)) for s, d in derivatives]
 
 
-def _derivative_rules(op: Op) -> list[tuple[str, str | None]] | None:
+@functools.cache
+def local_derivatives(op: Op, names: str = "xyz") -> tuple | None:
+    """(the form, [(symbol, the derivative, or None where no gradient passes)]) for an
+    elementwise primitive, its inputs named by `names`; None when its derivative is not a
+    formula of scalars (reductions, shapes, matmul) or it has no sympy form. The one derivation
+    of a primitive's rule as text: `gradcli functions` and `gradcli tape` both show it."""
     if op.sympy is None or op.sympy == FORWARD_ON_OBJECTS or op.variadic:
         return None
-    if op.kind not in ("elementwise", "other") or op.params:
+    if op.kind not in ("elementwise", "other") or op.params or op.arity > len(names):
         return None
     sp = import_sympy()
-    names, symbols = _form_symbols(sp, op)
-    expr = _basic(sp, op.sympy(sp, *symbols))
-    rules = []
-    for name, symbol, rule in zip(names, symbols, op.grads):
-        if rule is None:
-            rules.append((name, None))
-            continue
-        # DiracDelta comes only from sign, whose gradient the tape defines as 0 (as the
-        # cross-check does); powsimp writes x**y*y/x as x**(y - 1)*y
-        derivative = sp.powsimp(sp.diff(expr, symbol))
-        derivative = derivative.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
-        simplified = sp.simplify(derivative)
-        rules.append((name, sp.sstr(choose(sp, derivative, simplified))))
-    return rules
+    symbols = _form_symbols(sp, op, names)
+    try:
+        expr = _basic(sp, op.sympy(sp, *symbols))
+        derivatives = []
+        for symbol, rule in zip(symbols, op.grads):
+            if rule is None:
+                derivatives.append((symbol, None))
+                continue
+            # DiracDelta comes only from sign, whose gradient the tape defines as 0 (as the
+            # cross-check does); powsimp writes x**y*y/x as x**(y - 1)*y
+            derivative = sp.powsimp(sp.diff(expr, symbol))
+            derivative = derivative.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+            derivatives.append((symbol, choose(sp, derivative, sp.simplify(derivative))))
+    except Exception:  # noqa: BLE001 - a form sympy cannot differentiate: no formula
+        return None
+    return expr, derivatives
 
 
-def _form_symbols(sp, op: Op) -> tuple[str, list]:
-    """The inputs' names as in `op.signature` (x, y, z), as real symbols; `where`'s condition
-    (its first input) is a plain symbol, as a Piecewise condition must be."""
-    names = "xyz"[: op.arity]
-    symbols = [sp.Symbol(n, real=True) for n in names]
-    if op.name == "where":
-        symbols[0] = sp.Symbol(names[0])
-    return names, symbols
+def _form_symbols(sp, op: Op, names: str = "xyz") -> list:
+    """The inputs as real symbols named by `names`, in order; an input that passes no gradient
+    (`where`'s condition) is a plain symbol, as a Piecewise condition must be."""
+    return [
+        sp.Symbol(name, real=rule is not None) for name, rule in zip(names[: op.arity], op.grads)
+    ]
 
 
 def form_text(op: Op) -> str | None:
@@ -311,8 +316,7 @@ def form_text(op: Op) -> str | None:
     if op.kind not in ("elementwise", "other"):
         return None
     sp = import_sympy()
-    _, symbols = _form_symbols(sp, op)
-    return sp.sstr(_basic(sp, op.sympy(sp, *symbols)))
+    return sp.sstr(_basic(sp, op.sympy(sp, *_form_symbols(sp, op))))
 
 
 def _basic(sp, value):

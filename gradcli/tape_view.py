@@ -32,8 +32,9 @@ import numpy as np
 
 from . import syntax as s
 from .evaluate import NumericBackend, evaluate, value_of
+from .formula import local_derivatives
 from .imports import import_sympy
-from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op, unbroadcast
+from .ops import REGISTRY, Op, unbroadcast
 from .record import Record
 from .result import Evaluation, Report, Request
 from .tensor import Tensor, Variable
@@ -167,35 +168,28 @@ def local_rule(op: Op, i: int) -> LocalRule | None:
 
 @functools.cache
 def _sympy_rules(op: Op) -> list | None:
-    if not op.arity or not callable(op.sympy) or op.sympy == FORWARD_ON_OBJECTS:
-        return None
-    if op.kind not in ("elementwise", "other") or op.params or op.arity > len(SYMBOLS):
+    """Each input's LocalRule, written from the one derivation of `formula.local_derivatives`."""
+    found = local_derivatives(op, SYMBOLS)
+    if found is None:
         return None
     sp = import_sympy()
-
-    # an input without a gradient rule (where's condition) is a plain symbol: a condition
-    symbols = [sp.Symbol(SYMBOLS[i], real=rule is not None) for i, rule in enumerate(op.grads)]
-    try:
-        expr = op.sympy(sp, *symbols)
-        rules = []
-        for i, symbol in enumerate(symbols):
-            derivative = sp.diff(expr, symbol).replace(sp.DiracDelta, lambda *_: sp.Integer(0))
-            derivative = sp.powsimp(derivative)  # a**b*b/a as a**(b - 1)*b
-            simpler = sp.simplify(derivative)  # only when much shorter: sigmoid's stays readable
-            if sp.count_ops(simpler) <= 0.7 * sp.count_ops(derivative):
-                derivative = simpler
-            shown_expr, shown = _text(sp, expr), _text(sp, derivative)
-            bracketed = shown_expr if _is_atom(shown_expr) else f"({shown_expr})"
-            words = (
-                f"the derivative of {shown_expr} with respect to {symbol}, its "
-                f"{_ordinal(i + 1)} input, is {shown}"
-            )
-            if op.convention:
-                words += f" ({op.convention})"
-            rules.append(LocalRule(f"d/d{symbol} {bracketed} = {shown}", words, True))
-        return rules
-    except Exception:  # a form sympy cannot differentiate: named by the doc instead
-        return None
+    expr, derivatives = found
+    shown_expr = _text(sp, expr)
+    bracketed = shown_expr if _is_atom(shown_expr) else f"({shown_expr})"
+    rules = []
+    for i, (symbol, derivative) in enumerate(derivatives):
+        if derivative is None:  # no gradient passes (where's condition): never asked for
+            rules.append(None)
+            continue
+        shown = _text(sp, derivative)
+        words = (
+            f"the derivative of {shown_expr} with respect to {symbol}, its "
+            f"{_ordinal(i + 1)} input, is {shown}"
+        )
+        if op.convention:
+            words += f" ({op.convention})"
+        rules.append(LocalRule(f"d/d{symbol} {bracketed} = {shown}", words, True))
+    return rules
 
 
 def _is_atom(text: str) -> bool:
