@@ -9,6 +9,14 @@ output is the README's function table (a test keeps the two equal).
 
 from __future__ import annotations
 
+import sys
+
+import click
+
+from .cli import JSON_FLAG, PLAIN_FLAG, cli, use_color
+from .errors import ExitCode
+from .homework import choose_format, json_text, write
+
 NONE = "-"
 MARKDOWN_COLUMNS = ("Function", "Aliases", "Namespaces", "Domain", "Derivative", "Description")
 
@@ -124,3 +132,39 @@ def to_table(entries: list[dict], *, color: bool, width: int | None = None) -> s
         style="dim",
     )
     return print_blocks([table, None, note], color=color, width=width)
+
+
+# ---------------------------------------------------------------- the command
+
+FUNCTIONS_EPILOG = """\b
+Examples:
+  gradcli functions                       # a table
+  gradcli functions --format plain        # sin(x) -> cos(x), one per line
+  gradcli functions --format markdown     # the README's function table
+"""
+
+
+@cli.command(epilog=FUNCTIONS_EPILOG)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "plain", "markdown"]),
+    help="Output format (default: table).",
+)
+@JSON_FLAG
+@PLAIN_FLAG
+def functions(fmt, as_json, as_plain):
+    """Every function of the language, from the primitive registry: aliases, namespaces, the
+    domain its tests sample from, the derivative rule (derived from its sympy form) and a one-line
+    description."""
+    fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "table")
+    found = entries()
+    if fmt == "json":
+        write(json_text(found))
+    elif fmt == "plain":
+        write(to_plain(found))
+    elif fmt == "markdown":
+        write(to_markdown(found))
+    else:
+        write(to_table(found, color=use_color()))
+    sys.exit(ExitCode.OK)

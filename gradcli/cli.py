@@ -248,6 +248,14 @@ class SeedType(click.ParamType):
             )
 
 
+# Options that several commands share, spelt once (each use makes a fresh click.Option).
+JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+PLAIN_FLAG = click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain.")
+TRACEBACK_FLAG = click.option(
+    "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
+)
+
+
 def program_options(command):
     """The declarations and options every program-running command shares (grad, jacobian, ...)."""
     options = [
@@ -315,8 +323,8 @@ def program_options(command):
             help="Output format (default: table); csv: one row per point of an elementwise "
             "program.",
         ),
-        click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
-        click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain."),
+        JSON_FLAG,
+        PLAIN_FLAG,
         click.option(
             "--max-elements",
             type=int,
@@ -331,9 +339,7 @@ def program_options(command):
             show_default=True,
         ),
         click.option("--max-depth", type=int, default=DEFAULT_LIMITS.max_depth, show_default=True),
-        click.option(
-            "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
-        ),
+        TRACEBACK_FLAG,
     ]
     for option in reversed(options):
         command = option(command)
@@ -423,10 +429,10 @@ LAZY_COMMANDS = {
     "tape": "calculus",
     "jacobian": "calculus",
     "hessian": "calculus",
-    "diff": "homework",
-    "check": "homework",
-    "plot": "homework",
-    "functions": "homework",
+    "diff": "diff_command",
+    "check": "check_command",
+    "plot": "plot_command",
+    "functions": "catalog",
 }
 
 

@@ -220,7 +220,10 @@ def test_the_installed_script_runs_as_a_real_process():
 
 # start-up time: what `gradcli grad` must not load (sympy 250 ms, rich 30 ms; the other commands'
 # modules, and what only an error message or another format needs, a few ms each)
-NOT_FOR_GRAD = ["gradcli.homework", "gradcli.calculus", "difflib", "shutil"]
+NOT_FOR_GRAD = [
+    *(f"gradcli.{module}" for module in ("calculus", "diff_command", "check_command", "homework")),
+    *("gradcli.plot_command", "gradcli.catalog", "difflib", "shutil"),
+]
 
 
 @pytest.mark.parametrize(
