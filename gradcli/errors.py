@@ -107,6 +107,12 @@ class ShapeError(GradcliError, ValueError):
     kind = "shape mismatch"
 
 
+class IndexOutOfRangeError(GradcliError, IndexError):
+    """An index that the indexed value's shape does not have (the message gives the shape)."""
+
+    kind = "bad index"
+
+
 class ValueInputError(GradcliError, ValueError):
     """A declared value that is not a number, a rectangular list, or a known constructor."""
 

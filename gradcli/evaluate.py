@@ -14,7 +14,14 @@ from collections.abc import Callable
 import numpy as np
 
 from . import syntax as s
-from .errors import ArgumentError, DeclarationError, ShapeError, UnknownNameError, caret_lines
+from .errors import (
+    ArgumentError,
+    DeclarationError,
+    IndexOutOfRangeError,
+    ShapeError,
+    UnknownNameError,
+    caret_lines,
+)
 from .interpret import CONSTANTS, LANGUAGE_FUNCTIONS, SPELLINGS, Walker, broken_by, did_you_mean
 from .layers import Dense
 from .ops import FUNCTIONS, Op, stack
@@ -87,8 +94,8 @@ class NumericBackend:
         function = FUNCTIONS[op.name]
         try:
             out = function(inputs, **params) if op.variadic else function(*inputs, **params)
-        except ShapeError as error:
-            raise ShapeError(
+        except (ShapeError, IndexOutOfRangeError) as error:
+            raise type(error)(
                 f"{_describe(op, node)}: {error.message}", span=_op_span(node)
             ) from None
         if op.name == "stop_gradient":

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, IndexOutOfRangeError, ShapeError
 
 DEFAULT_FLOAT = np.dtype(np.float64)
 
@@ -51,6 +51,11 @@ def apply(op, *args, **kwargs):
         value = op.forward(*[t._value for t in inputs], **kwargs)
     except ValueError as error:
         raise _shape_error(op, inputs, error) from None
+    except IndexError as error:  # getitem: numpy's words, and the shape they are about
+        why = "a 0-d value has no axes to index" if not np.ndim(inputs[0]._value) else error
+        raise IndexOutOfRangeError(
+            f"{why} (the value indexed has shape {inputs[0].shape})"
+        ) from None
     out = Tensor(value)
     recording = state.recording
     if recording and op.differentiable:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import gradcli as gc
 from gradcli import ops
 from gradcli.cli import cli
 
@@ -253,3 +254,25 @@ def test_grad_loads_only_what_its_output_needs(flags, unwanted):
     )
     assert done.returncode == 0, done.stderr
     assert "6.0" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "program, value, message, caret",
+    [
+        ("x[0]", "-0.0", "a 0-d value has no axes to index (the value indexed has shape ())", 0),
+        ("y = x*2; x[0] + y[5]", "[1, 2]", "index 5 is out of bounds for axis 0 with size 2", 16),
+        ("x[0, 1]", "[1, 2]", "too many indices", 0),
+        ("x[0]", "[]", "index 0 is out of bounds for axis 0 with size 0", 0),
+    ],
+)
+def test_an_index_the_shape_does_not_have_is_bad_input_with_a_caret(program, value, message, caret):
+    result = gradcli("grad", program, "--x", value)
+    assert result.exit_code == 2
+    first, line, marks = result.stderr.splitlines()
+    assert first.startswith(f"bad index (column {caret + 1}): indexing: ") and message in first
+    assert line == f"  {program}" and marks.index("^") == caret + 2
+
+
+def test_an_index_out_of_range_in_the_api_is_an_index_error():
+    with pytest.raises(IndexError, match=r"out of bounds.*shape \(2,\)"):
+        gc.constant([1.0, 2.0])[5]
