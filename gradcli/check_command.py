@@ -136,7 +136,7 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     digits = _decimal_tolerance(claim_program)
 
     from .imports import import_sympy
-    from .symbolic import start_worker
+    from .workers import start_worker
 
     import_sympy()
     worker = start_worker(produce_comparison(request, claim_request, wrt, budget))
@@ -262,7 +262,7 @@ def _candidates(intervals: dict, rng, count: int):
 
 
 def _receive_comparison(worker, budget: float) -> dict:
-    from .symbolic import GRACE, Late
+    from .workers import GRACE, Late
 
     symbolic = {"derivative": None, "difference": "unavailable", "why": None}
     try:

@@ -33,7 +33,6 @@ from .symbolic import (
     MAX_TREE,
     Expected,
     ForwardRun,
-    Late,
     NoSympyForm,
     at_point,
     display_form,
@@ -41,11 +40,11 @@ from .symbolic import (
     is_intermediate,
     measure,
     run_forward,
-    start_worker,
     text,
     to_float,
     translate,
 )
+from .workers import Late, start_worker
 
 __all__ = ["check_hessian", "check_jacobians", "check_order"]
 
@@ -68,7 +67,7 @@ def _keys(request: Request, evaluation: Evaluation) -> dict:
 
 
 def _with_sympy(compute, timeout: float) -> dict:
-    """`compute()` run in a worker (see `symbolic.start_worker`): its dict, or {} when late."""
+    """`compute()` run in a worker (see `workers.start_worker`): its dict, or {} when late."""
     import_sympy()  # imported here, so that a forked worker does not import it again
 
     def produce(interrupt):

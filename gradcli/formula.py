@@ -12,7 +12,7 @@ the result a formula a student recognises rather than the tape's derivative at o
 What only a tape has (`stop_gradient`, assignments, dense layers with random weights) is refused
 with `NoSympyForm`. The program's text never reaches sympy; symbols are our input names.
 
-Everything here runs inside a worker (`symbolic.start_worker`: a forked child killed when late),
+Everything here runs inside a worker (`workers.start_worker`: a forked child killed when late),
 so `produce_*` functions are generators of picklable messages (dicts of strings and floats).
 sympy is imported inside functions only.
 """
@@ -33,12 +33,12 @@ from .result import Request
 from .symbolic import (
     MAX_SHOWN_TREE,
     NoSympyForm,
-    OutOfTime,
     SympyBackend,
     at_point,
     to_float,
     tree_size,
 )
+from .workers import OutOfTime
 
 RELATIONS = {
     "less": "Lt",

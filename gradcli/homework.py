@@ -300,10 +300,10 @@ def choose_format(fmt: str | None, flags: dict, default: str) -> str:
 
 
 def collect(produce, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
-    """Run `produce` in a worker (`symbolic.start_worker`): its first message within `timeout`
+    """Run `produce` in a worker (`workers.start_worker`): its first message within `timeout`
     seconds (else SymbolicError), then whatever else it sends within `budget` seconds."""
     from .imports import import_sympy
-    from .symbolic import GRACE, Late, start_worker
+    from .workers import GRACE, Late, start_worker
 
     import_sympy()  # imported here, once: a forked worker does not import it again
     worker = start_worker(produce)

@@ -11,19 +11,12 @@ computed (`run_forward`), so the derivative sympy computes is the one the tape s
 sympy is imported inside functions only: importing this module does not import it.
 
 Nothing sympy does may hang the caller (simplify, and even evaluating a constant such as
-exp(exp(exp(exp(10.0)))), can run for hours). `expected_gradients` therefore runs sympy in a
-forked child that is killed when late (POSIX, when the caller runs no other thread), else in a
-daemon thread that is abandoned when late: a thread cannot be killed, but a daemon does not keep
-the process alive, so the command still exits.
+exp(exp(exp(exp(10.0)))), can run for hours): `expected_gradients` runs sympy in a worker with a
+deadline (`workers.py`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,6 +30,7 @@ from .interpret import Walker, statement_label
 from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op
 from .result import Request
 from .tensor import Variable
+from .workers import GRACE, Late, OutOfTime, start_worker
 
 MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
@@ -45,9 +39,6 @@ MAX_SHOWN_TREE = 5_000  # a derivative larger than this is not shown (nor simpli
 SIMPLE_TREE = 5  # a shown expression this small is not simplified
 MAX_TEXT = 500  # characters of a shown expression
 HUGE_BITS = 2**16  # a number beyond 2**(2**16) is taken as infinite (mpmath would crawl on)
-CHILD_RECURSION_LIMIT = 10_000  # in a forked worker (a thread keeps the caller's limit)
-GRACE = 0.25  # seconds allowed beyond a deadline for a worker's answer to arrive
-ISOLATION = "auto"  # "auto" | "fork" | "thread": where expected_gradients runs sympy
 
 
 class NoSympyForm(Exception):
@@ -642,139 +633,3 @@ def expected_gradients(
         return results
     finally:
         worker.close()
-
-
-# ---------------------------------------------------------------- workers with deadlines
-
-
-class Late(Exception):
-    """A worker had no answer in time (or ended, or failed)."""
-
-
-class OutOfTime(BaseException):
-    """Raised inside a worker when its time is up (BaseException: sympy's `except Exception`
-    clauses must not swallow it)."""
-
-
-@contextlib.contextmanager
-def _alarm(seconds: float):
-    """Interrupt the block after `seconds` (SIGALRM: a forked worker's main thread only)."""
-    if seconds <= 0:
-        raise OutOfTime
-
-    def ring(signum, frame):
-        raise OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _no_alarm(seconds: float):
-    """A thread cannot be interrupted: the caller stops waiting for it instead."""
-    if seconds <= 0:
-        raise OutOfTime
-    yield
-
-
-def start_worker(produce: Callable):
-    """Run `produce(interrupt)`, a generator of picklable messages, away from the caller."""
-    mode = ISOLATION
-    if mode == "auto":
-        can_fork = hasattr(os, "fork") and sys.platform != "darwin"
-        mode = "fork" if can_fork and threading.active_count() == 1 else "thread"
-    return ForkWorker(produce) if mode == "fork" else ThreadWorker(produce)
-
-
-class ForkWorker:
-    """A forked child; its messages come through a pipe; `close` kills it if it still runs."""
-
-    def __init__(self, produce: Callable):
-        from multiprocessing.connection import Connection
-
-        read_end, write_end = os.pipe()
-        with warnings.catch_warnings():
-            # Python 3.12+ warns when forking with threads alive; the child runs only sympy,
-            # and a child that deadlocks is killed at its deadline like one that is slow
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # the child: never returns into the caller's code
-            status = 1
-            try:
-                # deep programs make deep expressions, and sympy recurses: in a child, running
-                # out of C stack costs a segfault, which the parent sees as a late answer
-                sys.setrecursionlimit(max(sys.getrecursionlimit(), CHILD_RECURSION_LIMIT))
-                os.close(read_end)
-                out = Connection(write_end, readable=False)
-                try:
-                    for message in produce(_alarm):
-                        out.send(("message", message))
-                    out.send(("end", "no more messages"))
-                except BaseException as error:  # noqa: B036 - reported to the parent
-                    out.send(("error", f"{type(error).__name__}: {error}"[:300]))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self.pid = pid
-        self.connection = Connection(read_end, writable=False)
-
-    def receive(self, timeout: float):
-        if not self.connection.poll(max(timeout, 0.0)):
-            raise Late("timed out")
-        try:
-            kind, payload = self.connection.recv()
-        except (EOFError, OSError) as error:
-            raise Late("the worker stopped") from error
-        if kind != "message":
-            raise Late(payload)
-        return payload
-
-    def close(self) -> None:
-        self.connection.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):  # already reaped (SIGCHLD ignored)
-            os.waitpid(self.pid, 0)
-
-
-class ThreadWorker:
-    """A daemon thread; when the caller stops waiting it is abandoned (it stops at its next
-    message, and a daemon thread never keeps the process alive)."""
-
-    def __init__(self, produce: Callable):
-        import queue
-
-        self._empty = queue.Empty
-        self.queue: queue.Queue = queue.Queue()
-        self.stopped = threading.Event()
-        thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
-        thread.name = "gradcli-sympy"
-        thread.start()
-
-    def _run(self, produce: Callable) -> None:
-        try:
-            for message in produce(_no_alarm):
-                if self.stopped.is_set():
-                    return
-                self.queue.put(("message", message))
-            self.queue.put(("end", "no more messages"))
-        except BaseException as error:  # noqa: B036 - reported to the caller
-            self.queue.put(("error", f"{type(error).__name__}: {error}"[:300]))
-
-    def receive(self, timeout: float):
-        try:
-            kind, payload = self.queue.get(timeout=max(timeout, 0.0))
-        except self._empty:
-            raise Late("timed out") from None
-        if kind != "message":
-            raise Late(payload)
-        return payload
-
-    def close(self) -> None:
-        self.stopped.set()

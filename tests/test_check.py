@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcli import record, symbolic
+from gradcli import record, symbolic, workers
 from gradcli.check import compare, cross_check, tolerances
 from gradcli.evaluate import evaluate
 from gradcli.language import parse
@@ -304,13 +304,13 @@ def test_sympy_past_its_timeout_falls_back_to_finite_differences(monkeypatch):
     assert time.monotonic() - start < 1.0
     assert checks["x"].method == "finite-difference"
     assert checks["x"].expected == pytest.approx(12.0) and checks["x"].agrees
-    if symbolic.ISOLATION != "thread" and hasattr(os, "waitpid"):
+    if workers.ISOLATION != "thread" and hasattr(os, "waitpid"):
         with pytest.raises(ChildProcessError):  # the late worker was killed and reaped
             os.waitpid(-1, os.WNOHANG)
 
 
 def test_in_a_thread_when_the_process_cannot_fork(monkeypatch):
-    monkeypatch.setattr(symbolic, "ISOLATION", "thread")
+    monkeypatch.setattr(workers, "ISOLATION", "thread")
     _, (checks,) = checked("x*x*y", ("x", "variable", 3.0), ("y", "variable", 2.0))
     assert (checks["x"].expression, checks["x"].expected) == ("2*x*y", 12.0)
     assert agree([checks])
