@@ -204,18 +204,28 @@ class ProgramCommand(click.Command):
             if word == "--":  # the user's own: everything after it is PROGRAM's
                 words += args[i:]
                 break
-            name, inline, _ = word.partition("=") if word.startswith("--") else (word, "", "")
+            name, attached = _option_name(word, values_taken)
             taken = values_taken.get(name)
             if taken is None:
                 words.append(word)
             else:
-                taken = 0 if inline else taken
+                taken = 0 if attached else taken
                 if i + taken >= len(args):  # click's own words for it
                     raise click.BadOptionUsage(name, f"Option '{name}' requires an argument.", ctx)
                 options += args[i : i + 1 + taken]
                 i += taken
             i += 1
         return [*options, "--", *words]
+
+
+def _option_name(word: str, values_taken: dict) -> tuple[str, bool]:
+    """The option a word names, and whether its value is attached (`--seed=3`, `-oplot.png`)."""
+    if word.startswith("--"):
+        name, equals, _ = word.partition("=")
+        return name, bool(equals)
+    if len(word) > 2 and values_taken.get(word[:2]):  # a short option that takes a value
+        return word[:2], True
+    return word, False
 
 
 def typed_order(argv: list[str]) -> list[str]:

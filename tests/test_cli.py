@@ -276,3 +276,24 @@ def test_an_index_the_shape_does_not_have_is_bad_input_with_a_caret(program, val
 def test_an_index_out_of_range_in_the_api_is_an_index_error():
     with pytest.raises(IndexError, match=r"out of bounds.*shape \(2,\)"):
         gc.constant([1.0, 2.0])[5]
+
+
+@pytest.mark.parametrize(
+    "args, out",
+    [
+        (["--seed=3", "x**2", "--x", "3", "--plain"], "6.0\n"),
+        (["--x", "3", "--plain", "--", "-x"], "-1.0\n"),  # after --, only the program
+        (["-x**2", "--x=-3", "--wrt=x", "--plain"], "6.0\n"),
+        (["x*y", "--plain", "--y", "-2", "--x", "--3"], "3.0\n-2.0\n"),  # --3: a value, 3
+    ],
+)
+def test_options_declarations_and_the_program_mix_in_any_order(args, out):
+    result = gradcli("grad", *args)
+    assert (result.exit_code, result.stdout) == (0, out), result.stderr
+
+
+def test_a_short_option_takes_an_attached_value(tmp_path):
+    target = tmp_path / "plot.svg"
+    result = gradcli("plot", "x**2", "--x", "-1:1", f"-o{target}")
+    assert "PROGRAM" not in result.stderr  # -o/path is the option, not a second program
+    assert (result.exit_code == 0 and target.exists()) or "matplotlib" in result.stderr
