@@ -112,7 +112,7 @@ def to_table(entries: list[dict], *, color: bool, width: int | None = None) -> s
     """The functions as a gradcli table (ASCII, no styles, when not `color`)."""
     from rich.text import Text
 
-    from .render import new_table, print_blocks
+    from .tables import new_table, print_blocks
 
     table = new_table(
         "Functions", "function", "aliases", "domain", "derivative", "description", ascii=not color

@@ -91,7 +91,7 @@ def plot(words, at, output, points, width, height, size, traceback):
         lines += plotting.extrema_lines(extrema, variable)
         write("\n".join(lines))
     else:
-        from .render import terminal_width
+        from .tables import terminal_width
 
         width = width or max(40, min(120, terminal_width(80)))
         ranges = (plotting.y_range(f), plotting.y_range(df))

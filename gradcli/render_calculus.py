@@ -13,7 +13,7 @@ import types
 
 import numpy as np
 
-from . import render
+from . import render, tables
 from .errors import UsageError
 from .render import format_number, format_shape, format_value, jsonable
 from .result import Report
@@ -52,7 +52,7 @@ def _matrix_table(title: str, corner: str, rows: list, columns: list, values, as
     from rich.console import Group
     from rich.text import Text
 
-    table = render.new_table("", corner, *columns, ascii=ascii)
+    table = tables.new_table("", corner, *columns, ascii=ascii)
     table.title = None
     values = np.asarray(values).reshape(len(rows), len(columns))
     for label, row in zip(rows, values):
@@ -108,8 +108,8 @@ def _checks_section(checks: list, title: str, ascii: bool, noun: str, label: str
     """The Cross-check table of (label, Check) pairs and its summary line."""
     if not checks:
         return []
-    out = [None, render.check_table(title, dict(checks), ascii=ascii, label=label)]
-    line = render.agreement_line(checks, noun=noun)
+    out = [None, tables.check_table(title, dict(checks), ascii=ascii, label=label)]
+    line = tables.agreement_line(checks, noun=noun)
     return out + ([line] if line is not None else [])
 
 
@@ -122,7 +122,7 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
     ascii = not color
     evaluation = report.evaluation
     shapes = _source_shapes(evaluation)
-    out: list = [render.inputs_block(evaluation, ascii=ascii)]
+    out: list = [tables.inputs_block(evaluation, ascii=ascii)]
     checks: list = []
     several = len(evaluation.results) > 1
     for index, result in enumerate(evaluation.results):
@@ -144,9 +144,9 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
                 out.append(Text(result.reasons[source], style="dim"))
         per = report.checks[index] if index < len(report.checks) and report.checks[index] else {}
         checks += [(f"{s} (target {result.target})" if several else s, c) for s, c in per.items()]
-    out += [None, render.watched_block(evaluation)]
+    out += [None, tables.watched_block(evaluation)]
     out += _checks_section(checks, "Cross-check", ascii, "Jacobian")
-    return render.print_blocks(out, color=color, width=width)
+    return tables.print_blocks(out, color=color, width=width)
 
 
 def jacobian_to_dict(report) -> dict:
@@ -182,7 +182,7 @@ def _hessian_matrix(result, names: list, shapes: dict, ascii: bool):
     rows = [label for name in names for label in labels[name]]
     if len(rows) > MAX_MATRIX_COLUMNS:
         return None
-    table = render.new_table("Hessian", "", *rows, ascii=ascii)
+    table = tables.new_table("Hessian", "", *rows, ascii=ascii)
     for a in names:
         size_a = len(labels[a])
         row_values = []
@@ -211,13 +211,13 @@ def hessian_to_table(result, *, color: bool, width: int | None = None) -> str:
         else _source_shapes(evaluation).get(name, ())
         for name in names
     }
-    out: list = [render.inputs_block(evaluation, ascii=ascii)]
-    out += render.target_blocks(Report(evaluation), ascii=ascii)
+    out: list = [tables.inputs_block(evaluation, ascii=ascii)]
+    out += tables.target_blocks(Report(evaluation), ascii=ascii)
     matrix = _hessian_matrix(result, names, shapes, ascii) if names else None
     if matrix is not None:
         out += [None, matrix]
     else:
-        blocks = render.new_table("Hessian blocks", "block", "shape", "value", ascii=ascii)
+        blocks = tables.new_table("Hessian blocks", "block", "shape", "value", ascii=ascii)
         for a in names:
             for b in names:
                 block = result.blocks[a][b]
@@ -234,12 +234,12 @@ def hessian_to_table(result, *, color: bool, width: int | None = None) -> str:
         out.append(Text(f"symmetric: yes ({measure})", style="green"))
     else:
         out.append(Text(f"NOT symmetric: {measure}", style="bold red"))
-    out += [None, render.watched_block(evaluation)]
+    out += [None, tables.watched_block(evaluation)]
     pairs = [
         (f"{a}, {b}", check) for a, row in (result.checks or {}).items() for b, check in row.items()
     ]
     out += _checks_section(pairs, "Cross-check", ascii, "second derivative", label="block")
-    return render.print_blocks(out, color=color, width=width)
+    return tables.print_blocks(out, color=color, width=width)
 
 
 def hessian_to_dict(result) -> dict:
@@ -318,7 +318,7 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
 
     ascii = not color
     evaluation = view.evaluation
-    out: list = [render.inputs_block(evaluation, ascii=ascii)]
+    out: list = [tables.inputs_block(evaluation, ascii=ascii)]
 
     recorded = sum(step.recorded for step in view.forward)
     arrays = any(np.ndim(step.value) for step in view.forward)
@@ -328,7 +328,7 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
         f"Forward pass: {len(view.forward)} operation{'s' * (len(view.forward) != 1)}, "
         f"{recorded} recorded on the tape"
     )
-    forward = render.new_table(title, *columns, ascii=ascii)
+    forward = tables.new_table(title, *columns, ascii=ascii)
     for step in view.forward:
         row = [
             str(step.step),
@@ -355,7 +355,7 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
 
     target = view.target
     t = _named(target.target)
-    backward = render.new_table(
+    backward = tables.new_table(
         f"Backward pass: the chain rule, last step first, starting from d{t}/d{t} = 1",
         "step",
         "operation",
@@ -429,10 +429,10 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
         )
     else:
         out += [None, Text("Backward pass: no recorded step leads to the target", style="bold")]
-    out += render.target_blocks(view.report, ascii=ascii)
-    out += [None, render.watched_block(evaluation)]
-    out += render.check_blocks(view.report, ascii=ascii)
-    return render.print_blocks(out, color=color, width=width)
+    out += tables.target_blocks(view.report, ascii=ascii)
+    out += [None, tables.watched_block(evaluation)]
+    out += tables.check_blocks(view.report, ascii=ascii)
+    return tables.print_blocks(out, color=color, width=width)
 
 
 def tape_to_dict(view) -> dict:
