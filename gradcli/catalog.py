@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sys
 
-import click
-
-from .cli import JSON_FLAG, PLAIN_FLAG, cli, use_color
+from .cli import JSON_FLAG, PLAIN_FLAG, cli, format_option, use_color
 from .errors import ExitCode
 from .homework import choose_format, json_text, write
 
@@ -145,12 +143,7 @@ Examples:
 
 
 @cli.command(epilog=FUNCTIONS_EPILOG)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "plain", "markdown"]),
-    help="Output format (default: table).",
-)
+@format_option("table", "json", "plain", "markdown")
 @JSON_FLAG
 @PLAIN_FLAG
 def functions(fmt, as_json, as_plain):

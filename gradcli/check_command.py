@@ -21,10 +21,12 @@ from .cli import (
     TRACEBACK_FLAG,
     ProgramCommand,
     cli,
+    format_option,
     read_program,
 )
 from .errors import ExitCode, GradcliError, UnknownNameError, UsageError, did_you_mean
 from .homework import (
+    BUDGET_OPTION,
     CONTEXT,
     EXPRESSION,
     SYMPY_TIMEOUT,
@@ -75,20 +77,9 @@ Examples:
     help="Random points to compare at.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the points.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["pretty", "json"]),
-    help="Output format (default: pretty).",
-)
+@format_option("pretty", "json")
 @JSON_FLAG
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=0),
-    default=2.0,
-    show_default=True,
-    help="Seconds sympy may spend simplifying.",
-)
+@BUDGET_OPTION
 @TRACEBACK_FLAG
 def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback):
     """Is ANSWER the derivative of EXPR? Exit 0 right, 1 wrong, 2 bad input.

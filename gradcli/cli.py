@@ -266,6 +266,17 @@ TRACEBACK_FLAG = click.option(
 )
 
 
+def format_option(*choices: str, more: str = ""):
+    """--format, its first choice the default (None until a command resolves it with the flags)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=None,
+        help=f"Output format (default: {choices[0]}){more}.",
+    )
+
+
 def program_options(command):
     """The declarations and options every program-running command shares (grad, jacobian, ...)."""
     options = [
@@ -325,14 +336,7 @@ def program_options(command):
             default=None,
             help="Cross-check with sympy (default: on for tables, off for json/plain).",
         ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(_FORMATS),
-            default=None,
-            help="Output format (default: table); csv: one row per point of an elementwise "
-            "program.",
-        ),
+        format_option(*_FORMATS, more="; csv: one row per point of an elementwise program"),
         JSON_FLAG,
         PLAIN_FLAG,
         click.option(

@@ -16,9 +16,11 @@ from .cli import (
     TRACEBACK_FLAG,
     ProgramCommand,
     cli,
+    format_option,
 )
 from .errors import ExitCode, UnknownNameError, UsageError, did_you_mean
 from .homework import (
+    BUDGET_OPTION,
     CONTEXT,
     EXPRESSION,
     SymbolicError,
@@ -65,21 +67,10 @@ Examples:
     metavar="N",
     help="The N-th derivative.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["pretty", "latex", "plain", "json"]),
-    help="Output format (default: pretty).",
-)
+@format_option("pretty", "latex", "plain", "json")
 @JSON_FLAG
 @PLAIN_FLAG
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=0),
-    default=2.0,
-    show_default=True,
-    help="Seconds sympy may spend simplifying.",
-)
+@BUDGET_OPTION
 @TRACEBACK_FLAG
 def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
     """The derivative of EXPR as a formula: d/dx for one input, the partial derivatives (the

@@ -37,6 +37,13 @@ CONTEXT = {"ignore_unknown_options": True, "allow_extra_args": True}
 EXPRESSION = click.argument(
     "words", nargs=-1, type=click.UNPROCESSED, metavar="EXPR [--NAME VALUE]..."
 )
+BUDGET_OPTION = click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Seconds sympy may spend simplifying.",
+)
 
 
 class SymbolicError(GradcliError):
