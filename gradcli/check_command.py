@@ -24,7 +24,7 @@ from .cli import (
     format_option,
     read_program,
 )
-from .errors import ExitCode, GradcliError, UnknownNameError, UsageError, did_you_mean
+from .errors import ExitCode, GradcliError, UsageError
 from .homework import (
     BUDGET_OPTION,
     CONTEXT,
@@ -38,6 +38,7 @@ from .homework import (
     make_request,
     read_command,
     read_point,
+    require_input,
     require_scalar,
     run_value,
     sample_intervals,
@@ -103,11 +104,8 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
                 f"EXPR has inputs {', '.join(inputs)}: say which derivative ANSWER is with --wrt"
             )
         wrt = inputs[0]
-    elif wrt not in inputs:
-        raise UnknownNameError(
-            f"--wrt {wrt}: EXPR has no input named '{wrt}'{did_you_mean(wrt, inputs)} "
-            f"(its inputs: {', '.join(inputs)})"
-        )
+    else:
+        require_input(wrt, inputs)
     limits = Limits()
     claim_program = parse(read_program(expect, limits), limits)
     if not claim_program.statements:

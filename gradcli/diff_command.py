@@ -18,7 +18,7 @@ from .cli import (
     cli,
     format_option,
 )
-from .errors import ExitCode, UnknownNameError, UsageError, did_you_mean
+from .errors import ExitCode, UsageError
 from .homework import (
     BUDGET_OPTION,
     CONTEXT,
@@ -32,6 +32,7 @@ from .homework import (
     make_request,
     read_command,
     read_point,
+    require_input,
     require_scalar,
     short,
     write,
@@ -88,11 +89,7 @@ def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
         raise UsageError("EXPR has no inputs to differentiate with respect to")
     names = list(dict.fromkeys(wrt)) or inputs
     for name in names:
-        if name not in inputs:
-            raise UnknownNameError(
-                f"--wrt {name}: EXPR has no input named '{name}'{did_you_mean(name, inputs)} "
-                f"(its inputs: {', '.join(inputs)})"
-            )
+        require_input(name, inputs)
     point = read_point(inputs, given)
     request = make_request(program, inputs, point)
     require_scalar(request, "EXPR")

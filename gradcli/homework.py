@@ -257,6 +257,15 @@ def read_number(name: str, text: str, option: str) -> float:
     return float(value)
 
 
+def require_input(name: str, inputs: list[str]) -> None:
+    """--wrt NAME must name one of EXPR's inputs."""
+    if name not in inputs:
+        raise UnknownNameError(
+            f"--wrt {name}: EXPR has no input named '{name}'{did_you_mean(name, inputs)} "
+            f"(its inputs: {', '.join(inputs)})"
+        )
+
+
 def read_point(inputs: list[str], given: dict) -> dict:
     """The point EXPR is evaluated at: a number for every input, or no point at all."""
     point = {name: read_number(name, *given[name]) for name in given}
