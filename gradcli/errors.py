@@ -157,3 +157,23 @@ def did_you_mean(name: str, candidates) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def ragged_message(label: str, first_label: str, shape: tuple, first: tuple) -> str:
+    """'ragged list: x[1] has 3 elements but x[0] has 2', for lists and files alike."""
+    if len(shape) == 1 and len(first) == 1:
+        has = plural(shape[0], "element")
+        return f"ragged list: {label} has {has} but {first_label} has {first[0]}"
+    return f"ragged list: {label} {_shape_words(shape)} but {first_label} {_shape_words(first)}"
+
+
+def _shape_words(shape: tuple[int, ...]) -> str:
+    if not shape:
+        return "is a number"
+    if len(shape) == 1:
+        return f"has {plural(shape[0], 'element')}"
+    return f"has shape {shape}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
