@@ -2,7 +2,8 @@
 
 Each is grad with another computation: the same declarations and options (`program_options`),
 the same request (`build_request`), the same outputs (table, --json, --plain), exit codes and
-error edge (`Group.main`); only what it computes and its renderer (`render_calculus`) differ.
+error edge (`Group.main`); only what it computes and its renderer differ (`render_calculus`,
+`render_tape`).
 Nothing heavy is imported here (start-up): the engine, sympy and rich load when a command runs.
 """
 
@@ -63,7 +64,7 @@ def tape(words, dot, **options):
     """
     fmt = _format(options, dot)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
-    from .render_calculus import TAPE
+    from .render_tape import TAPE
     from .tape_view import record
 
     view = record(request)

@@ -161,7 +161,7 @@ class GradientTape:
         raw = not STATE.recording  # nothing can record the backward pass: run rules on numpy
         try:
             STATE.raw = raw
-            grads = _seeded(targets, seeds, needed, raw)
+            grads = _seeded(targets, seeds, needed | source_ids, raw)
             # the callers' lists, made for this call: emptied, each seed lives in `grads` alone
             # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
             seeds.clear()
@@ -319,6 +319,9 @@ def _seeds(targets: list, output_gradients) -> list:
 
 
 def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
+    """The seeds of the walk: each target's output gradient, when the target is on a path from a
+    source or is a source itself (then, as in TensorFlow, its gradient is the seed, watched or
+    not: d(x)/d(x) = 1)."""
     grads: dict = {}
     for t, seed in zip(targets, seeds):
         key = getattr(t, "_id", None)  # a target that is a plain number depends on nothing

@@ -8,7 +8,7 @@ The program runs through `evaluate`, exactly as for `gradcli grad`, with two onl
   gradient arriving at each step and each rule's contribution to each input.
 
 Both become a `TapeView`: plain dataclasses holding values and the labels a person reads (`x`, `y`,
-`#3`, `2.0`); no tapes. The renderers (`render_calculus`) draw it as tables, JSON or Graphviz DOT.
+`#3`, `2.0`); no tapes. The renderer (`render_tape`) draws it as tables, JSON or Graphviz DOT.
 
 What a step is: one primitive operation the program ran, numbered in execution order whether the
 tape recorded it or not (an operation inside `dense(...)` is a step of its own). Each read of a

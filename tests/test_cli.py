@@ -297,3 +297,8 @@ def test_a_short_option_takes_an_attached_value(tmp_path):
     result = gradcli("plot", "x**2", "--x", "-1:1", f"-o{target}")
     assert "PROGRAM" not in result.stderr  # -o/path is the option, not a second program
     assert (result.exit_code == 0 and target.exists()) or "matplotlib" in result.stderr
+
+
+def test_the_derivative_of_an_input_by_itself_is_one():
+    assert gradcli("grad", "x", "--x", "3", "--plain").stdout == "1.0\n"
+    assert gradcli("grad", "y = x; y", "--x", "[1, 2]", "--plain").stdout == "[1.0,1.0]\n"

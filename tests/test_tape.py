@@ -571,3 +571,16 @@ def test_a_tape_records_only_what_its_own_thread_computes():
     assert value(seen["gradient"]) == 12.0
     assert tape.gradient(seen["product"], x) is None
     assert value(tape.gradient(y, x)) == 4.0
+
+
+def test_a_target_that_is_also_a_source_gets_the_seed_watched_or_not():
+    # TensorFlow's rule (sources_that_are_targets): d(x)/d(x) = 1 even if the tape never saw x
+    x, c = gc.Variable(3.0), gc.constant([2.0, 5.0])
+    with gc.GradientTape(persistent=True) as tape:
+        doubled = c * 2.0  # not recorded: c is not watched
+    assert value(tape.gradient(x, x)) == 1.0
+    assert value(tape.gradient(c, c)) == [1.0, 1.0]
+    assert value(tape.gradient(doubled, doubled)) == [1.0, 1.0]
+    assert tape.gradient(doubled, c) is None
+    weights = gc.constant([3.0, 4.0])
+    assert value(tape.gradient(c, c, output_gradients=weights)) == [3.0, 4.0]
