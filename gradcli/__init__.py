@@ -19,7 +19,7 @@ from .api import arange, eye, fill, linspace, math, nn, ones, public_functions, 
 from .errors import GradcliError  # noqa: E402
 from .layers import Module  # noqa: E402
 from .ops import REGISTRY  # noqa: E402
-from .tape import GradientTape  # noqa: E402
+from .tape import GradientTape, UnconnectedGradients  # noqa: E402
 from .tensor import Tensor, Variable, constant, convert_to_tensor  # noqa: E402
 
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ __all__ = [
     "Module",
     "REGISTRY",
     "Tensor",
+    "UnconnectedGradients",
     "Variable",
     "arange",
     "constant",

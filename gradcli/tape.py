@@ -8,6 +8,7 @@ constants are watched only when asked. `gradient` walks the record once, in reve
 from __future__ import annotations
 
 import contextlib
+import enum
 import warnings
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import nest
 from .errors import ArgumentError, GradientError
-from .ops import REGISTRY, reshape, stack, unbroadcast, zeros_like
+from .ops import REGISTRY, getitem, reshape, stack, transpose, unbroadcast, zeros_like
 from .tensor import STATE, Tensor, Variable, to_numpy
 
 _READ = REGISTRY["identity"]  # a variable read is recorded as identity(variable) -> tensor
@@ -124,10 +125,22 @@ class GradientTape:
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in flat_sources]
         return nest.pack_like(sources, results)
 
-    def jacobian(self, target, sources, unconnected_gradients="none"):
-        """d(target[i])/d(source[j]) for each source, of shape target.shape + source.shape."""
+    def jacobian(
+        self,
+        target,
+        sources,
+        unconnected_gradients="none",
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
+        """d(target[i])/d(source[j]) for each source, of shape target.shape + source.shape.
+
+        One backward pass per element of the target. `parallel_iterations` and
+        `experimental_use_pfor` are TensorFlow's tuning knobs, accepted so that code ports as is.
+        """
         flat_sources = _checked_sources(sources)
-        target = target if isinstance(target, Tensor) else Tensor(to_numpy(target))
+        if not isinstance(target, (Tensor, Variable)):
+            target = Tensor(to_numpy(target))
         rows: list[list] = [[] for _ in flat_sources]
         size = int(np.prod(target.shape, dtype=int))
         for k in range(size):
@@ -143,6 +156,35 @@ class GradientTape:
             for row, s in zip(rows, flat_sources)
         ]
         return nest.pack_like(sources, results)
+
+    def batch_jacobian(
+        self,
+        target,
+        source,
+        unconnected_gradients="none",
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
+        """Per example b, d(target[b, ...])/d(source[b, ...]): shape (batch,) + target.shape[1:]
+        + source.shape[1:]. Examples are taken to be independent, as in TensorFlow: the result
+        is the block diagonal of the full Jacobian (which this computes)."""
+        if not isinstance(source, (Tensor, Variable)):
+            raise ArgumentError("batch_jacobian takes one source tensor or variable")
+        target_shape, source_shape = np.shape(_value(target)), source.shape
+        if not target_shape or not source_shape or target_shape[0] != source_shape[0]:
+            raise ArgumentError(
+                f"batch_jacobian needs target and source with the same first (batch) axis; "
+                f"got shapes {target_shape} and {source_shape}"
+            )
+        full = self.jacobian(target, source, unconnected_gradients)
+        if full is None:
+            return None
+        batch = target_shape[0]
+        t_size = int(np.prod(target_shape[1:], dtype=int))
+        s_size = int(np.prod(source_shape[1:], dtype=int))
+        blocks = transpose(reshape(full, (batch, t_size, batch, s_size)), perm=(0, 2, 1, 3))
+        diagonal = getitem(blocks, index=(np.arange(batch), np.arange(batch)))
+        return reshape(diagonal, (batch, *target_shape[1:], *source_shape[1:]))
 
     def _backward(self, targets: list, seeds: list, sources: list, final: bool = True) -> dict:
         if self._entries is None:
@@ -345,6 +387,13 @@ def _checked_sources(sources) -> list:
                 f"gradient sources must be tensors or variables, not {type(s).__name__}"
             )
     return flat
+
+
+class UnconnectedGradients(str, enum.Enum):
+    """TensorFlow's spelling of `unconnected_gradients`: the strings "none" and "zero" also do."""
+
+    NONE = "none"
+    ZERO = "zero"
 
 
 def _finish(g, source, unconnected: str):

@@ -584,3 +584,34 @@ def test_a_target_that_is_also_a_source_gets_the_seed_watched_or_not():
     assert tape.gradient(doubled, c) is None
     weights = gc.constant([3.0, 4.0])
     assert value(tape.gradient(c, c, output_gradients=weights)) == [3.0, 4.0]
+
+
+def test_batch_jacobian_is_each_examples_own_jacobian():
+    rng = np.random.default_rng(3)
+    x = gc.Variable(rng.standard_normal((4, 3)))
+    w = gc.constant(rng.standard_normal((3, 2)))
+    with gc.GradientTape(persistent=True) as tape:
+        y = gc.tanh(x @ w) * 2.0  # example b's output depends on example b's input only
+    per_example = tape.batch_jacobian(y, x)
+    assert per_example.shape == (4, 2, 3)
+    full = tape.jacobian(y, x).numpy()  # (4, 2, 4, 3)
+    for b in range(4):
+        assert np.allclose(per_example.numpy()[b], full[b, :, b, :], rtol=1e-12)
+    t = np.tanh(x.numpy() @ w.numpy())
+    expected = 2 * (1 - t**2)[:, :, None] * w.numpy().T[None, :, :]
+    assert np.allclose(per_example.numpy(), expected, rtol=1e-12)
+    with pytest.raises(ArgumentError, match="same first"):
+        tape.batch_jacobian(y, gc.Variable(np.ones((5, 3))))
+
+
+def test_tensorflow_spellings_of_the_jacobian_options_are_accepted():
+    x = gc.Variable([1.0, 2.0])
+    unused = gc.Variable([0.0, 0.0, 0.0])
+    with gc.GradientTape(persistent=True) as tape:
+        y = x * x
+    zero = gc.UnconnectedGradients.ZERO
+    assert tape.jacobian(y, unused, unconnected_gradients=zero).shape == (2, 3)
+    assert value(tape.gradient(y, unused, unconnected_gradients=zero)) == [0.0, 0.0, 0.0]
+    jac = tape.jacobian(y, x, parallel_iterations=4, experimental_use_pfor=False)
+    assert value(jac) == [[2.0, 0.0], [0.0, 4.0]]
+    assert value(tape.jacobian(x, x)) == [[1.0, 0.0], [0.0, 1.0]]  # a target that is a source
