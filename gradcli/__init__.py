@@ -15,7 +15,25 @@ _was_collecting = _gc.isenabled()
 _gc.disable()
 
 from . import layers  # noqa: E402
-from .api import arange, eye, fill, linspace, math, nn, ones, public_functions, random, zeros  # noqa: E402
+from .api import (  # noqa: E402
+    arange,
+    bool_,
+    eye,
+    fill,
+    float16,
+    float32,
+    float64,
+    int32,
+    int64,
+    linalg,
+    linspace,
+    math,
+    nn,
+    ones,
+    public_functions,
+    random,
+    zeros,
+)
 from .errors import GradcliError  # noqa: E402
 from .layers import Module  # noqa: E402
 from .ops import REGISTRY  # noqa: E402
@@ -28,6 +46,7 @@ if _was_collecting:
     _gc.enable()
 
 globals().update(public_functions())  # gc.sin, gc.reduce_sum, gc.matmul, ... from the registry
+range = arange  # noqa: A001 - TensorFlow's name for it (tf.range)
 
 __all__ = [
     "GradcliError",
@@ -38,16 +57,24 @@ __all__ = [
     "UnconnectedGradients",
     "Variable",
     "arange",
+    "bool_",
     "constant",
     "convert_to_tensor",
     "eye",
     "fill",
+    "float16",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
     "layers",
+    "linalg",
     "linspace",
     "math",
     "nn",
     "ones",
     "random",
+    "range",
     "zeros",
     *public_functions(),
 ]

@@ -1,7 +1,9 @@
-"""The `gc.*` namespace beyond the primitives: creation helpers, `random`, `math`, `nn`.
+"""The `gc.*` namespace beyond the primitives: creation helpers, dtypes, `random`, `math`, `nn`,
+`linalg`.
 
 The namespaces are read off the registry: a primitive that lists `tf.math` among its namespaces
-is `gc.math.<name>`, one that lists `tf.nn` is `gc.nn.<name>`.
+is `gc.math.<name>`, one that lists `tf.nn` is `gc.nn.<name>`, and an alias `linalg.<name>` is
+`gc.linalg.<name>`.
 """
 
 from __future__ import annotations
@@ -66,8 +68,22 @@ def _namespace(prefix: str) -> types.SimpleNamespace:
     return types.SimpleNamespace(**members)
 
 
+def _alias_namespace(prefix: str) -> types.SimpleNamespace:
+    members = {}
+    for op in REGISTRY.values():
+        for alias in op.aliases:
+            if op.public and alias.startswith(prefix + "."):
+                members[alias[len(prefix) + 1 :]] = FUNCTIONS[op.name]
+    return types.SimpleNamespace(**members)
+
+
 math = _namespace("tf.math")
 nn = _namespace("tf.nn")
+linalg = _alias_namespace("linalg")
+
+# TensorFlow's dtype names (`gc.Variable(1.0, dtype=gc.float32)`), as numpy's types
+float16, float32, float64 = np.float16, np.float32, np.float64
+int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
 def public_functions() -> dict:

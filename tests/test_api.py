@@ -439,3 +439,14 @@ def seed_check_cases() -> dict:
 def test_the_shared_seed_check_api_cells_hold_in_process(name):
     code = textwrap.dedent(seed_check_cases()[name])
     exec(compile(code, name, "exec"), {"gc": gc})
+
+
+def test_tensorflow_names_for_dtypes_range_and_linalg():
+    x = gc.Variable([1.0, 2.0], dtype=gc.float32)
+    assert x.dtype == np.float32 and gc.constant(3, dtype=gc.float64).dtype == np.float64
+    assert gc.range(4).numpy().tolist() == [0, 1, 2, 3]
+    assert gc.range(0.0, 1.0, 0.5).numpy().tolist() == [0.0, 0.5]
+    w = gc.Variable([[1.0], [2.0]], dtype=gc.float32)
+    with gc.GradientTape() as tape:
+        y = gc.linalg.matmul(gc.reshape(x, (1, 2)), w)
+    assert y.numpy().tolist() == [[5.0]] and tape.gradient(y, w).dtype == np.float32
