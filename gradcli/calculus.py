@@ -13,16 +13,8 @@ import sys
 
 import click
 
-from .cli import (
-    COMMAND_OPTION_NAMES,
-    ProgramCommand,
-    build_request,
-    cli,
-    emit,
-    output_format,
-    program_options,
-    wants_check,
-)
+from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .cli import cli, emit, output_format, program_options, wants_check
 from .errors import UsageError
 from .record import replace
 

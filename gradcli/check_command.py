@@ -16,14 +16,8 @@ import click
 import numpy as np
 
 from . import syntax as s
-from .cli import (
-    JSON_FLAG,
-    TRACEBACK_FLAG,
-    ProgramCommand,
-    cli,
-    format_option,
-    read_program,
-)
+from .arguments import ProgramCommand, read_program
+from .cli import JSON_FLAG, TRACEBACK_FLAG, cli, format_option
 from .errors import ExitCode, GradcliError, UsageError
 from .homework import (
     BUDGET_OPTION,

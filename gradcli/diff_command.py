@@ -10,14 +10,8 @@ import sys
 
 import click
 
-from .cli import (
-    JSON_FLAG,
-    PLAIN_FLAG,
-    TRACEBACK_FLAG,
-    ProgramCommand,
-    cli,
-    format_option,
-)
+from .arguments import ProgramCommand
+from .cli import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, cli, format_option
 from .errors import ExitCode, UsageError
 from .homework import (
     BUDGET_OPTION,

@@ -25,7 +25,7 @@ import click
 import numpy as np
 
 from . import syntax as s
-from .cli import check_name, parse_assignment, read_program, split_words
+from .arguments import check_name, parse_assignment, read_program, split_words
 from .errors import GradcliError, UnknownNameError, UsageError, did_you_mean
 from .limits import Limits
 from .result import Declaration, Request

@@ -10,11 +10,8 @@ import click
 import numpy as np
 
 from . import syntax as s
-from .cli import (
-    TRACEBACK_FLAG,
-    ProgramCommand,
-    cli,
-)
+from .arguments import ProgramCommand
+from .cli import TRACEBACK_FLAG, cli
 from .errors import ExitCode, UsageError
 from .homework import (
     CONTEXT,
