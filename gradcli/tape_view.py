@@ -17,23 +17,16 @@ variable, as in TensorFlow). The view folds reads into their variable: the steps
 "the second read of x", and `reads` counts them; a variable read twice gets two contributions,
 summed on a line of their own.
 
-The local rule of each step is derived from the primitive's sympy form (`Op.sympy`) by sympy, with
-symbols a, b, c for its inputs in order: `d/da (a*b) = b`. Operations whose rule works on whole
-arrays (reductions, shapes, matmul) have no scalar formula; their rule is named by the
-primitive's name and doc.
+Each step's local rule (`d/da (a*b) = b`) comes from `local_rules.py`.
 """
 
 from __future__ import annotations
-
-import functools
-import re
 
 import numpy as np
 
 from . import syntax as s
 from .evaluate import NumericBackend, evaluate, value_of
-from .formula import local_derivatives
-from .imports import import_sympy
+from .local_rules import SYMBOLS, LocalRule, local_rule, local_value
 from .ops import REGISTRY, Op, unbroadcast
 from .record import Record
 from .result import Evaluation, Report, Request
@@ -43,14 +36,11 @@ __all__ = [
     "BackwardStep",
     "Contribution",
     "ForwardStep",
-    "LocalRule",
     "Sum",
     "TapeView",
-    "local_rule",
     "record",
 ]
 
-SYMBOLS = "abcdefgh"  # the rule's names for a step's inputs, in order
 _READ = REGISTRY["identity"]
 
 
@@ -70,16 +60,6 @@ class ForwardStep(Record):
     value: np.ndarray
     recorded: bool
     why: str  # why the tape did not record it
-
-
-class LocalRule(Record):
-    """The derivative of a primitive's output with respect to one input."""
-
-    __slots__ = ("symbols", "words", "derived")
-
-    symbols: str  # d/da (a*b) = b
-    words: str  # the derivative of a*b with respect to a, its 1st input, is b
-    derived: bool  # from the sympy form (else named by the primitive's doc)
 
 
 class Contribution(Record):
@@ -145,100 +125,6 @@ class TapeView(Record):
     @property
     def agrees(self) -> bool:
         return self.report.agrees
-
-
-# ---------------------------------------------------------------- local rules from sympy
-
-
-@functools.cache
-def local_rule(op: Op, i: int) -> LocalRule | None:
-    """The local rule of input `i` of `op` (None: the input gets no gradient, e.g. where's
-    condition), derived by sympy from `op.sympy` when the op works element by element."""
-    grad = op.grads[i] if op.arity else op.grads[0]  # variadic: one rule shared by every input
-    if grad is None:
-        return None
-    formula = _sympy_rules(op)
-    if formula is not None:
-        return formula[i]
-    symbol = SYMBOLS[i] if i < len(SYMBOLS) else f"x{i}"
-    inputs = ", ".join(SYMBOLS[: op.arity]) if op.arity else "a, b, ..."
-    words = op.doc + (f" ({op.convention})" if op.convention else "")
-    return LocalRule(f"d/d{symbol} {op.name}({inputs})", words, False)
-
-
-@functools.cache
-def _sympy_rules(op: Op) -> list | None:
-    """Each input's LocalRule, written from the one derivation of `formula.local_derivatives`."""
-    found = local_derivatives(op, SYMBOLS)
-    if found is None:
-        return None
-    sp = import_sympy()
-    expr, derivatives = found
-    shown_expr = _text(sp, expr)
-    bracketed = shown_expr if _is_atom(shown_expr) else f"({shown_expr})"
-    rules = []
-    for i, (symbol, derivative) in enumerate(derivatives):
-        if derivative is None:  # no gradient passes (where's condition): never asked for
-            rules.append(None)
-            continue
-        shown = _text(sp, derivative)
-        words = (
-            f"the derivative of {shown_expr} with respect to {symbol}, its "
-            f"{_ordinal(i + 1)} input, is {shown}"
-        )
-        if op.convention:
-            words += f" ({op.convention})"
-        rules.append(LocalRule(f"d/d{symbol} {bracketed} = {shown}", words, True))
-    return rules
-
-
-def _is_atom(text: str) -> bool:
-    """`a` or `sin(a)`: needs no brackets after d/da (`sin(a) + cos(a)` does)."""
-    if re.fullmatch(r"\w+", text):
-        return True
-    if not re.match(r"\w+\(", text) or not text.endswith(")"):
-        return False
-    depth = 0
-    for i, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and char == ")":
-            return i == len(text) - 1
-    return False
-
-
-def _text(sp, expr) -> str:
-    """A sympy expression as a person writes it: Piecewise as `1 if a > 0 else 0`."""
-    if isinstance(expr, sp.Piecewise):
-        parts = []
-        for value, condition in expr.args:
-            if condition is sp.true:
-                parts.append(_text(sp, value))
-            else:
-                parts.append(f"{_text(sp, value)} if {sp.sstr(condition)} else")
-        return " ".join(parts)
-    return sp.sstr(expr)
-
-
-def _ordinal(n: int) -> str:
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
-
-
-def _local_value(op: Op, i: int, values: list) -> np.ndarray | None:
-    """The local derivative at the step's (scalar) inputs, from the same sympy derivative."""
-    if not callable(op.sympy) or op.kind not in ("elementwise", "other") or op.params:
-        return None
-    if not op.arity or any(np.ndim(v) for v in values):
-        return None
-    sp = import_sympy()
-
-    symbols = sp.symbols(" ".join(SYMBOLS[: op.arity]), real=True, seq=True)
-    try:
-        derivative = sp.diff(op.sympy(sp, *symbols), symbols[i])
-        derivative = derivative.replace(sp.DiracDelta, lambda *_: sp.Integer(0))
-        point = {sym: sp.Float(float(v)) for sym, v in zip(symbols, values)}
-        return np.float64(float(derivative.xreplace(point)))
-    except Exception:  # complex, undefined, or not a number: not shown
-        return None
 
 
 # ---------------------------------------------------------------- recording
@@ -546,7 +432,7 @@ class _View:
                     )
                     continue
                 value = self._shaped(op, gx, x)
-                local = _local_value(op, i, [value_of(v) for v in inputs]) if rule.derived else None
+                local = local_value(op, i, [value_of(v) for v in inputs]) if rule.derived else None
                 if local is not None and not _consistent(walked.incoming, local, value):
                     local = None
                 contributions.append(Contribution(self.label(x), symbol, rule, value, local))

@@ -12,10 +12,11 @@ from click.testing import CliRunner
 from gradcli.cli import cli
 from gradcli.evaluate import evaluate
 from gradcli.language import parse
+from gradcli.local_rules import local_rule
 from gradcli.ops import REGISTRY
 from gradcli.result import Declaration, Request
 from gradcli.tape import GradientTape
-from gradcli.tape_view import local_rule, record
+from gradcli.tape_view import record
 
 
 def request(program: str, **declared) -> Request:
