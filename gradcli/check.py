@@ -24,21 +24,35 @@ sympy is imported only when a check runs: importing this module does not import 
 
 from __future__ import annotations
 
+import time
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .errors import GradcliError
+from .forward_run import ForwardRun, input_elements, run_forward
+from .imports import import_sympy
 from .result import Check, Evaluation, Request
 from .symbolic import (
-    Expected,
-    ForwardRun,
-    expected_gradients,
-    input_elements,
+    MAX_DEPTH,
+    MAX_SHOWN_TREE,
+    MAX_TREE,
+    SIMPLE_TREE,
+    NoSympyForm,
+    Translation,
+    at_point,
+    display_form,
     is_intermediate,
-    run_forward,
+    measure,
     symbolic_derivative,
+    text,
+    to_float,
+    translate,
+    tree_size,
 )
+from .workers import GRACE, Late, OutOfTime, start_worker
 
 __all__ = ["cross_check", "symbolic_derivative", "tolerances"]
 
@@ -94,6 +108,121 @@ def _cross_check(request, evaluation, budget, max_symbolic_elements, timeout) ->
         elif key in found:
             checks[index][source] = found[key]
     return tuple(checks)
+
+
+# ---------------------------------------------------------------- expected gradients
+
+
+@dataclass(frozen=True)
+class Expected:
+    """sympy's derivative of a target's sum with respect to one source, at the point."""
+
+    values: np.ndarray  # float64, the source's shape
+    unsigned: np.ndarray  # bool, the source's shape: infinite with an unknown sign (zoo)
+    expression: str | None  # the derivative for a one-element source, else a short summary
+
+
+def _compute(request: Request, forward: ForwardRun, wanted: list) -> tuple[dict, list]:
+    """For each (index, target, source): an `Expected`, or a string saying why not."""
+    sp = import_sympy()
+    translations: dict = {}
+    results: dict = {}
+    to_simplify: list = []
+    for key in wanted:
+        _, target, source = key
+        try:
+            intermediate = source if is_intermediate(request, forward, source) else None
+            if intermediate not in translations:
+                try:
+                    translations[intermediate] = translate(
+                        request, forward, intermediate=intermediate
+                    )
+                except Exception as error:  # the translation fails once for every source
+                    translations[intermediate] = error
+            translation = translations[intermediate]
+            if isinstance(translation, Exception):
+                raise translation
+            results[key], shown = _expected(sp, translation, target, source)
+            if shown is not None:
+                to_simplify.append((key, shown))
+        except Exception as error:  # sympy raises many kinds; each means: check numerically
+            results[key] = f"{type(error).__name__}: {error}"[:200]
+    return results, to_simplify
+
+
+def _expected(sp, translation: Translation, target: str | None, source: str) -> tuple:
+    """The `Expected` values, and the shown expression to simplify (None: nothing to simplify)."""
+    symbols = translation.symbols.get(source)
+    if symbols is None:
+        raise NoSympyForm(f"'{source}' is not a symbol of the translation")
+    total = sp.Add(*translation.value(target).flat)
+    nodes, depth = measure(total, MAX_TREE)
+    if nodes > MAX_TREE or depth > MAX_DEPTH:
+        raise NoSympyForm("the target's expression is too large or too deep for sympy")
+    values = np.empty(symbols.shape, dtype=np.float64)
+    unsigned = np.zeros(symbols.shape, dtype=bool)
+    derivative = None
+    for index in np.ndindex(symbols.shape):
+        derivative = sp.diff(total, symbols[index])
+        values[index], unsigned[index] = to_float(sp, at_point(sp, derivative, translation.point))
+    if symbols.size != 1:
+        return Expected(values, unsigned, f"{symbols.size} partial derivatives"), None
+    if tree_size(derivative, MAX_SHOWN_TREE) > MAX_SHOWN_TREE:
+        return Expected(values, unsigned, None), None
+    shown = display_form(sp, derivative)
+    small = tree_size(shown) <= SIMPLE_TREE  # 2*x + 4 cannot get simpler: spare simplify's time
+    return Expected(values, unsigned, text(sp, shown)), None if small else shown
+
+
+def expected_gradients(
+    request: Request,
+    forward: ForwardRun,
+    wanted: list,
+    *,
+    budget: float = 2.0,
+    timeout: float = 5.0,
+) -> dict:
+    """sympy's gradients for `wanted` [(index, target label or None, source)]: per key an
+    `Expected`, or a string saying why there is none (then check by finite differences).
+
+    The derivatives must be ready within `timeout` seconds; then the shown expressions are
+    simplified within `budget` seconds in all (those not done in time stay unsimplified).
+    """
+    sp = import_sympy()  # imported here, so that a forked worker does not import it again
+
+    def produce(interrupt) -> Iterator:
+        results, to_simplify = _compute(request, forward, wanted)
+        yield results
+        end = time.monotonic() + budget
+        for key, expr in to_simplify:
+            try:
+                with interrupt(end - time.monotonic()):
+                    shown = sp.simplify(expr)
+            except OutOfTime:
+                return
+            except Exception:
+                continue
+            yield key, text(sp, shown)
+
+    worker = start_worker(produce)
+    try:
+        try:
+            results = worker.receive(timeout)
+        except Late as why:
+            return {key: f"sympy did not answer within {timeout:g} s ({why})" for key in wanted}
+        end = time.monotonic() + budget + GRACE
+        while True:
+            try:
+                key, shown = worker.receive(end - time.monotonic())
+            except Late:
+                break
+            results[key] = replace(results[key], expression=shown)
+        return results
+    finally:
+        worker.close()
+
+
+# ---------------------------------------------------------------- tolerances and comparison
 
 
 def tolerances(request: Request, gradient: np.ndarray, method: str) -> tuple[float, float]:

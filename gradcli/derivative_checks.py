@@ -23,23 +23,28 @@ import warnings
 
 import numpy as np
 
-from .check import compare, machine_eps, source_value, symbolic_check, tolerances, unit_vector
+from .check import (
+    Expected,
+    compare,
+    machine_eps,
+    source_value,
+    symbolic_check,
+    tolerances,
+    unit_vector,
+)
 from .errors import GradcliError
+from .forward_run import ForwardRun, input_elements, run_forward
 from .imports import import_sympy
 from .record import replace
 from .result import Check, Evaluation, Request
 from .symbolic import (
     MAX_DEPTH,
     MAX_TREE,
-    Expected,
-    ForwardRun,
     NoSympyForm,
     at_point,
     display_form,
-    input_elements,
     is_intermediate,
     measure,
-    run_forward,
     text,
     to_float,
     translate,

@@ -6,7 +6,8 @@ text never reaches sympy, and symbol names are our declared names, never arbitra
 
 What the tape does not differentiate through (`stop_gradient`, the values given to assignments,
 statements run under `--stop`) enters the expressions as the numbers one numeric forward run
-computed (`run_forward`), so the derivative sympy computes is the one the tape should compute.
+computed (`forward_run.run_forward`), so the derivative sympy computes is the one the tape should
+compute.
 
 sympy is imported inside functions only: importing this module does not import it.
 
@@ -17,20 +18,16 @@ deadline (`workers.py`).
 
 from __future__ import annotations
 
-import time
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .evaluate import NumericBackend, value_of
+from .forward_run import ForwardRun, run_forward
 from .imports import import_sympy
 from .interpret import Walker, statement_label
 from .ops import FORWARD_ON_OBJECTS, REGISTRY, Op
 from .result import Request
-from .tensor import Variable
-from .workers import GRACE, Late, OutOfTime, start_worker
 
 MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
@@ -43,89 +40,6 @@ HUGE_BITS = 2**16  # a number beyond 2**(2**16) is taken as infinite (mpmath wou
 
 class NoSympyForm(Exception):
     """The program cannot be (or was not) translated to sympy: check it by finite differences."""
-
-
-# ---------------------------------------------------------------- the numeric forward run
-
-
-@dataclass
-class ForwardRun:
-    """The numbers of one forward run without a tape.
-
-    `recorded`: per node span, the values the tape does not differentiate through (stop_gradient
-    and assignment deltas); `priors`: per assignment span, the variable's value just before it;
-    `statements`: (label, value when the statement ran), in order; `created`: the variables the
-    program made (dense); `env`: every name's final value; `last`: the last statement's value.
-    """
-
-    recorded: dict
-    priors: dict
-    statements: list
-    created: dict
-    env: dict
-    last: np.ndarray | None
-
-    def named(self, name: str) -> np.ndarray:
-        if name in self.env:
-            return self.env[name]
-        return self.created[name]
-
-
-class ForwardBackend(NumericBackend):
-    """The numeric backend, also keeping each statement's value and each assignment's prior.
-
-    With `priors` from a base run (finite differences), a perturbation of a variable survives a
-    plain `assign` as it does on the tape: every read of a watched variable is the variable itself,
-    so the tape's gradient flows through reads made after an `assign` (d/dx of x*x after
-    assign(x, 5) is 10), and the finite difference must see the same.
-    """
-
-    def __init__(self, request: Request, overrides=None, frozen=None, priors=None):
-        super().__init__(request, None, overrides, frozen)
-        self.base_priors = priors
-        self.priors: dict = {}
-        self.statement_values: list = []
-
-    def statement(self, label: str, node, run: Callable):
-        value, deps = super().statement(label, node, run)
-        self.statement_values.append((label, np.array(value_of(value))))
-        return value, deps
-
-    def assign(self, kind: str, name: str, variable, delta, node):
-        prior = np.array(value_of(variable)) if isinstance(variable, Variable) else None
-        self.priors[node.span] = prior
-        out = super().assign(kind, name, variable, delta, node)
-        if kind == "assign" and self.base_priors is not None and prior is not None:
-            shift = prior.astype(np.float64) - self.base_priors[node.span]
-            if np.any(shift):
-                variable.assign(value_of(variable) + shift)
-        return out
-
-
-def run_forward(request: Request, overrides=None, frozen=None, priors=None) -> ForwardRun:
-    """Run the program once, forward only, with `overrides` by name and `frozen` values by span."""
-    backend = ForwardBackend(request, overrides, frozen, priors)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        env, deps = backend.declare()
-        walker = Walker(request.program, backend, env, deps)
-        walker.run()
-    created = {name: np.array(value_of(v)) for name, v in backend.created}
-    last = np.array(value_of(walker.statements[-1][1])) if walker.statements else None
-    return ForwardRun(
-        recorded=dict(backend.recorded),
-        priors=backend.priors,
-        statements=backend.statement_values,
-        created=created,
-        env={name: np.array(value_of(v)) for name, v in walker.env.items()},
-        last=last,
-    )
-
-
-def input_elements(request: Request, forward: ForwardRun) -> int:
-    """Scalar elements of the program's inputs: declared values and created variables."""
-    declared = sum(int(np.size(d.value)) for d in request.declarations)
-    return declared + sum(int(v.size) for v in forward.created.values())
 
 
 # ---------------------------------------------------------------- the sympy backend
@@ -521,115 +435,3 @@ def display_form(sp, expr):
 def text(sp, expr) -> str:
     shown = sp.sstr(expr, full_prec=False)
     return shown if len(shown) <= MAX_TEXT else shown[: MAX_TEXT - 3] + "..."
-
-
-# ---------------------------------------------------------------- expected gradients
-
-
-@dataclass(frozen=True)
-class Expected:
-    """sympy's derivative of a target's sum with respect to one source, at the point."""
-
-    values: np.ndarray  # float64, the source's shape
-    unsigned: np.ndarray  # bool, the source's shape: infinite with an unknown sign (zoo)
-    expression: str | None  # the derivative for a one-element source, else a short summary
-
-
-def _compute(request: Request, forward: ForwardRun, wanted: list) -> tuple[dict, list]:
-    """For each (index, target, source): an `Expected`, or a string saying why not."""
-    sp = import_sympy()
-    translations: dict = {}
-    results: dict = {}
-    to_simplify: list = []
-    for key in wanted:
-        _, target, source = key
-        try:
-            intermediate = source if is_intermediate(request, forward, source) else None
-            if intermediate not in translations:
-                try:
-                    translations[intermediate] = translate(
-                        request, forward, intermediate=intermediate
-                    )
-                except Exception as error:  # the translation fails once for every source
-                    translations[intermediate] = error
-            translation = translations[intermediate]
-            if isinstance(translation, Exception):
-                raise translation
-            results[key], shown = _expected(sp, translation, target, source)
-            if shown is not None:
-                to_simplify.append((key, shown))
-        except Exception as error:  # sympy raises many kinds; each means: check numerically
-            results[key] = f"{type(error).__name__}: {error}"[:200]
-    return results, to_simplify
-
-
-def _expected(sp, translation: Translation, target: str | None, source: str) -> tuple:
-    """The `Expected` values, and the shown expression to simplify (None: nothing to simplify)."""
-    symbols = translation.symbols.get(source)
-    if symbols is None:
-        raise NoSympyForm(f"'{source}' is not a symbol of the translation")
-    total = sp.Add(*translation.value(target).flat)
-    nodes, depth = measure(total, MAX_TREE)
-    if nodes > MAX_TREE or depth > MAX_DEPTH:
-        raise NoSympyForm("the target's expression is too large or too deep for sympy")
-    values = np.empty(symbols.shape, dtype=np.float64)
-    unsigned = np.zeros(symbols.shape, dtype=bool)
-    derivative = None
-    for index in np.ndindex(symbols.shape):
-        derivative = sp.diff(total, symbols[index])
-        values[index], unsigned[index] = to_float(sp, at_point(sp, derivative, translation.point))
-    if symbols.size != 1:
-        return Expected(values, unsigned, f"{symbols.size} partial derivatives"), None
-    if tree_size(derivative, MAX_SHOWN_TREE) > MAX_SHOWN_TREE:
-        return Expected(values, unsigned, None), None
-    shown = display_form(sp, derivative)
-    small = tree_size(shown) <= SIMPLE_TREE  # 2*x + 4 cannot get simpler: spare simplify's time
-    return Expected(values, unsigned, text(sp, shown)), None if small else shown
-
-
-def expected_gradients(
-    request: Request,
-    forward: ForwardRun,
-    wanted: list,
-    *,
-    budget: float = 2.0,
-    timeout: float = 5.0,
-) -> dict:
-    """sympy's gradients for `wanted` [(index, target label or None, source)]: per key an
-    `Expected`, or a string saying why there is none (then check by finite differences).
-
-    The derivatives must be ready within `timeout` seconds; then the shown expressions are
-    simplified within `budget` seconds in all (those not done in time stay unsimplified).
-    """
-    sp = import_sympy()  # imported here, so that a forked worker does not import it again
-
-    def produce(interrupt) -> Iterator:
-        results, to_simplify = _compute(request, forward, wanted)
-        yield results
-        end = time.monotonic() + budget
-        for key, expr in to_simplify:
-            try:
-                with interrupt(end - time.monotonic()):
-                    shown = sp.simplify(expr)
-            except OutOfTime:
-                return
-            except Exception:
-                continue
-            yield key, text(sp, shown)
-
-    worker = start_worker(produce)
-    try:
-        try:
-            results = worker.receive(timeout)
-        except Late as why:
-            return {key: f"sympy did not answer within {timeout:g} s ({why})" for key in wanted}
-        end = time.monotonic() + budget + GRACE
-        while True:
-            try:
-                key, shown = worker.receive(end - time.monotonic())
-            except Late:
-                break
-            results[key] = replace(results[key], expression=shown)
-        return results
-    finally:
-        worker.close()

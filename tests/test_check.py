@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcli import record, symbolic, workers
+from gradcli import check, record, workers
 from gradcli.check import compare, cross_check, tolerances
 from gradcli.evaluate import evaluate
 from gradcli.language import parse
@@ -225,7 +225,7 @@ def test_whatever_sympy_raises_falls_back_to_finite_differences(monkeypatch):
     def fail(*args):
         raise TypeError("cannot determine truth value of Relational")
 
-    monkeypatch.setattr(symbolic, "to_float", fail)
+    monkeypatch.setattr(check, "to_float", fail)
     _, (checks,) = checked("abs(log(x))", ("x", "variable", 0.5))
     assert checks["x"].method == "finite-difference"
     assert checks["x"].expected == pytest.approx(-2.0) and checks["x"].agrees
@@ -292,13 +292,13 @@ def test_huge_numbers_do_not_hang(program, x, sympy_imported):
 
 
 def test_sympy_past_its_timeout_falls_back_to_finite_differences(monkeypatch):
-    compute = symbolic._compute
+    compute = check._compute
 
     def slow(*args):
         time.sleep(2.0)
         return compute(*args)
 
-    monkeypatch.setattr(symbolic, "_compute", slow)
+    monkeypatch.setattr(check, "_compute", slow)
     start = time.monotonic()
     _, (checks,) = checked("x**3", ("x", "variable", 2.0), check={"timeout": 0.2})
     assert time.monotonic() - start < 1.0
