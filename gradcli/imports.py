@@ -1,4 +1,5 @@
-"""The heavy libraries, imported only when a step needs them: sympy for a check, rich for a table.
+"""Heavy imports with the garbage collector paused: sympy (`import_sympy`, for a check), and
+rich, which `cli.emit` imports inside `collector_paused()` when it draws a table.
 
 An import makes tens of thousands of objects that live as long as the process. With the garbage
 collector on, every collection during the import (and after it) scans them again, for nothing:
@@ -44,13 +45,3 @@ def import_sympy():
         with collector_paused():
             import sympy  # noqa: F401
     return sys.modules["sympy"]
-
-
-def import_rich() -> None:
-    """Import the parts of rich that the tables use (about 30 ms), all at once."""
-    if "rich.table" not in sys.modules or "rich.console" not in sys.modules:
-        with collector_paused():
-            import rich.box  # noqa: F401
-            import rich.console  # noqa: F401
-            import rich.table  # noqa: F401
-            import rich.text  # noqa: F401
