@@ -29,10 +29,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _harness, when run from anywhere
 from _harness import Candidate, compare, format_seconds, header, table, verdict  # noqa: E402
 
-from gradcli.evaluate import evaluate  # noqa: E402
-from gradcli.language import parse  # noqa: E402
-from gradcli.render import to_csv  # noqa: E402
-from gradcli.result import Declaration, Report, Request  # noqa: E402
+from gradcli.language.parser import parse  # noqa: E402
+from gradcli.program.records import Declaration, Report, Request  # noqa: E402
+from gradcli.program.run import evaluate  # noqa: E402
+from gradcli.render.report import to_csv  # noqa: E402
 
 PROGRAM = "sin(x)*exp(-x**2)"
 TARGET = 3.0

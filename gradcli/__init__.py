@@ -14,8 +14,9 @@ import gc as _gc
 _was_collecting = _gc.isenabled()
 _gc.disable()
 
-from . import layers  # noqa: E402
-from .api import (  # noqa: E402
+from gradcli.engine import layers  # noqa: E402
+from gradcli.engine.layers import Module  # noqa: E402
+from gradcli.engine.namespaces import (  # noqa: E402
     arange,
     bool_,
     eye,
@@ -34,11 +35,11 @@ from .api import (  # noqa: E402
     random,
     zeros,
 )
+from gradcli.engine.primitives import REGISTRY  # noqa: E402
+from gradcli.engine.tape import GradientTape, UnconnectedGradients  # noqa: E402
+from gradcli.engine.tensor import Tensor, Variable, constant, convert_to_tensor  # noqa: E402
+
 from .errors import GradcliError  # noqa: E402
-from .layers import Module  # noqa: E402
-from .ops import REGISTRY  # noqa: E402
-from .tape import GradientTape, UnconnectedGradients  # noqa: E402
-from .tensor import Tensor, Variable, constant, convert_to_tensor  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from .cli import main
+from gradcli.commands.group import main
 
 main()

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from gradcli import ops
-from gradcli.tensor import STATE
+from gradcli.engine import primitives as ops
+from gradcli.engine.tensor import STATE
 
 _throwaway_names = itertools.count()
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradcli import derivatives
-from gradcli.cli import cli
-from gradcli.derivative_checks import check_hessian, check_jacobians, check_order
-from gradcli.derivatives import derivatives_of_order, hessian, jacobian
-from gradcli.language import parse
+from gradcli.commands.group import cli
+from gradcli.language.parser import parse
+from gradcli.program import derivatives
+from gradcli.program.derivatives import derivatives_of_order, hessian, jacobian
+from gradcli.program.records import Declaration, Request
 from gradcli.record import replace
-from gradcli.result import Declaration, Request
+from gradcli.symbolic.derivative_checks import check_hessian, check_jacobians, check_order
 
 
 def request(program: str, **declared) -> Request:

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import gradcli as gc
-from gradcli import ops
-from gradcli.cli import cli
+from gradcli.commands.group import cli
+from gradcli.engine import primitives as ops
 
 
 def gradcli(*args, input=None, env=None):
@@ -180,7 +180,7 @@ def test_a_misspelt_command_suggests_the_right_one():
 
 
 def test_an_internal_error_asks_for_a_bug_report_and_exits_3(monkeypatch):
-    from gradcli import evaluate
+    from gradcli.program import run as evaluate
 
     def broken(request):
         raise RuntimeError("boom")
@@ -222,8 +222,8 @@ def test_the_installed_script_runs_as_a_real_process():
 # start-up time: what `gradcli grad` must not load (sympy 250 ms, rich 30 ms; the other commands'
 # modules, and what only an error message or another format needs, a few ms each)
 NOT_FOR_GRAD = [
-    *(f"gradcli.{module}" for module in ("calculus", "diff_command", "check_command", "homework")),
-    *("gradcli.plot_command", "gradcli.catalog", "difflib", "shutil"),
+    *(f"gradcli.commands.{module}" for module in ("calculus", "diff", "check", "homework")),
+    *("gradcli.commands.plot", "gradcli.commands.functions", "difflib", "shutil"),
 ]
 
 
@@ -237,7 +237,7 @@ NOT_FOR_GRAD = [
 def test_grad_loads_only_what_its_output_needs(flags, unwanted):
     code = (
         "import sys\n"
-        "from gradcli.cli import main\n"
+        "from gradcli.commands.group import main\n"
         "try:\n"
         f"    main(['grad', 'x**2', '--x', '3', *{flags!r}])\n"
         "except SystemExit as done:\n"

@@ -15,10 +15,10 @@ from gradcli.errors import (
     ShapeError,
     UnknownNameError,
 )
-from gradcli.evaluate import evaluate
-from gradcli.language import parse
-from gradcli.limits import Limits
-from gradcli.result import Declaration, Request
+from gradcli.language.limits import Limits
+from gradcli.language.parser import parse
+from gradcli.program.records import Declaration, Request
+from gradcli.program.run import evaluate
 
 
 def run(program: str, *declared, **options):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import LAZY_COMMANDS, cli
+from gradcli.commands.group import LAZY_COMMANDS, cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 COMMANDS = cli.list_commands(None)
@@ -17,7 +17,7 @@ def test_every_command_is_listed_and_each_lazy_one_is_where_the_table_says():
     assert COMMANDS == sorted(["grad", *LAZY_COMMANDS])
     for name, module in LAZY_COMMANDS.items():
         command = cli.get_command(None, name)
-        assert command is not None and command.callback.__module__ == f"gradcli.{module}"
+        assert command is not None and command.callback.__module__ == f"gradcli.commands.{module}"
     assert sorted(cli.commands) == COMMANDS  # nothing registered that the table does not name
 
 

@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from gradcli import ops
-from gradcli.cli import cli
+from gradcli.commands.group import cli
+from gradcli.engine import primitives as ops
 
 ROOT = Path(__file__).resolve().parent.parent
 

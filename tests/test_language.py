@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.errors import GradcliError, LimitError, ParseError, Span
-from gradcli.language import KEYWORD_MESSAGES, parse, parse_expression, unparse
-from gradcli.limits import Limits
-from gradcli.syntax import (
+from gradcli.language.limits import Limits
+from gradcli.language.parser import KEYWORD_MESSAGES, parse, parse_expression, unparse
+from gradcli.language.syntax import (
     Assign,
     Binary,
     Bool,
@@ -30,7 +30,7 @@ from gradcli.syntax import (
     TupleExpr,
     Unary,
 )
-from gradcli.syntax import fields as node_fields
+from gradcli.language.syntax import fields as node_fields
 
 SPAN_FIELDS = {"span", "op_span", "name_span"}
 
@@ -914,7 +914,7 @@ def test_the_parser_never_evaluates_python():
     import re
     from pathlib import Path
 
-    import gradcli.language as language
+    import gradcli.language.parser as language
 
     source = Path(language.__file__).read_text(encoding="utf-8")
     forbidden = r"\beval\(|\bexec\(|(?<!re\.)\bcompile\(|\bimport ast\b|\bast\.|sympy|__import__\("

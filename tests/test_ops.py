@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradcli as gc
-from gradcli import ops
-from gradcli.ops import FORWARD_ON_OBJECTS, FUNCTIONS, REGISTRY
-from gradcli.tape import GradientTape
+from gradcli.engine import primitives as ops
+from gradcli.engine.primitives import FORWARD_ON_OBJECTS, FUNCTIONS, REGISTRY
+from gradcli.engine.tape import GradientTape
 
 pytestmark = pytest.mark.usefixtures("clean_engine")
 

@@ -11,11 +11,20 @@ import sys
 import numpy as np
 import pytest
 
-from gradcli import record, render
-from gradcli.evaluate import evaluate
-from gradcli.language import parse
-from gradcli.render import format_number, format_value, jsonable, to_json, to_plain, to_table
-from gradcli.result import Check, Declaration, Evaluation, InputInfo, Report, Request, TargetResult
+from gradcli import record
+from gradcli.language.parser import parse
+from gradcli.program.records import (
+    Check,
+    Declaration,
+    Evaluation,
+    InputInfo,
+    Report,
+    Request,
+    TargetResult,
+)
+from gradcli.program.run import evaluate
+from gradcli.render import report as render
+from gradcli.render.report import format_number, format_value, jsonable, to_json, to_plain, to_table
 
 FROZEN_REASON = "frozen variable (trainable=False): not watched (add --watch w[b])"
 INT_REASON = "integer dtype: gradients flow only through floating-point values"
@@ -367,7 +376,10 @@ def test_table_numbers():
 
 
 def test_importing_render_does_not_import_rich():
-    code = "import gradcli.render, sys; assert 'rich' not in sys.modules, 'rich was imported'"
+    code = (
+        "import gradcli.render.report, gradcli.render.tables, sys; "
+        "assert 'rich' not in sys.modules, 'rich was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

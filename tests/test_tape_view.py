@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import cli
-from gradcli.evaluate import evaluate
-from gradcli.language import parse
-from gradcli.local_rules import local_rule
-from gradcli.ops import REGISTRY
-from gradcli.result import Declaration, Request
-from gradcli.tape import GradientTape
-from gradcli.tape_view import record
+from gradcli.commands.group import cli
+from gradcli.engine.primitives import REGISTRY
+from gradcli.engine.tape import GradientTape
+from gradcli.language.parser import parse
+from gradcli.program.recording import record
+from gradcli.program.records import Declaration, Request
+from gradcli.program.run import evaluate
+from gradcli.symbolic.rules import local_rule
 
 
 def request(program: str, **declared) -> Request:

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.lib import format as npy_format
 
-from gradcli import values
 from gradcli.errors import (
     FileInputError,
     GradcliError,
@@ -25,9 +24,10 @@ from gradcli.errors import (
     Span,
     ValueInputError,
 )
-from gradcli.limits import Limits
-from gradcli.syntax import ListExpr, Number
-from gradcli.values import CONSTRUCTORS, NOT_A_VALUE, read_value
+from gradcli.language import values
+from gradcli.language.limits import Limits
+from gradcli.language.syntax import ListExpr, Number
+from gradcli.language.values import CONSTRUCTORS, NOT_A_VALUE, read_value
 
 SMALL = Limits(max_elements=1000)
 

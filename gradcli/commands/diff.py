@@ -1,0 +1,137 @@
+"""`gradcli diff EXPR`: the derivative of an expression as a formula (pretty, LaTeX, plain, JSON).
+
+Differentiated symbolically through the primitives' sympy forms (`formula.py`), with respect to
+every input (or each `--wrt`), simplified within `--budget` seconds, in a worker.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.errors import ExitCode, UsageError
+
+from .arguments import ProgramCommand
+from .group import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, cli, format_option
+from .homework import (
+    BUDGET_OPTION,
+    CONTEXT,
+    EXPRESSION,
+    SymbolicError,
+    choose_format,
+    collect,
+    format_point,
+    json_number,
+    json_text,
+    make_request,
+    read_command,
+    read_point,
+    require_input,
+    require_scalar,
+    short,
+    write,
+)
+
+DIFF_EPILOG = """\b
+Examples:
+  gradcli diff "x**2*sin(x)"                      # x**2*cos(x) + 2*x*sin(x)
+  gradcli diff "x*y**2" --format latex           # one line per variable
+  gradcli diff "exp(-x**2)" --order 2 --at x=0.5 --json
+"""
+
+
+@cli.command(cls=ProgramCommand, epilog=DIFF_EPILOG, context_settings=CONTEXT)
+@EXPRESSION
+@click.option(
+    "--wrt",
+    multiple=True,
+    metavar="NAME",
+    help="Differentiate with respect to NAME (default: every input, in order of appearance).",
+)
+@click.option(
+    "--at",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Also evaluate at this point (same as --NAME VALUE); give every input.",
+)
+@click.option(
+    "--order",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="The N-th derivative.",
+)
+@format_option("pretty", "latex", "plain", "json")
+@JSON_FLAG
+@PLAIN_FLAG
+@BUDGET_OPTION
+@TRACEBACK_FLAG
+def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
+    """The derivative of EXPR as a formula: d/dx for one input, the partial derivatives (the
+    gradient) for several, the N-th derivative with --order N.
+
+    Inputs are the free names of EXPR (not functions or constants), in order of appearance.
+    LaTeX output is sympy's latex() of the derivative, ready to paste. --at x=3 also evaluates
+    the derivative there (in floating point).
+    """
+    from gradcli.symbolic.formula import produce_derivatives
+
+    fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "pretty")
+    program, inputs, given = read_command(words, at)
+    if not inputs:
+        raise UsageError("EXPR has no inputs to differentiate with respect to")
+    names = list(dict.fromkeys(wrt)) or inputs
+    for name in names:
+        require_input(name, inputs)
+    point = read_point(inputs, given)
+    request = make_request(program, inputs, point)
+    require_scalar(request, "EXPR")
+    unicode = sys.stdout.isatty() and "utf" in (sys.stdout.encoding or "").lower()
+    messages = collect(
+        produce_derivatives(request, names, order, point, budget, unicode), budget=budget
+    )
+    if "error" in messages[0]:
+        raise SymbolicError(messages[0]["error"])
+    derivatives = messages[0]["derivatives"]
+    simplified = [False] * len(derivatives)
+    for message in messages[1:]:
+        index, shown = message["simplified"]
+        shown["value"] = derivatives[index]["value"]
+        derivatives[index], simplified[index] = shown, True
+    source = program.source.strip()
+    if fmt == "json":
+        document = {
+            "expression": source,
+            "inputs": inputs,
+            "order": order,
+            "at": point or None,
+            "derivatives": [
+                {
+                    "wrt": name,
+                    "derivative": d["text"],
+                    "latex": d["latex"],
+                    "simplified": done,
+                    "value": json_number(d["value"]),
+                }
+                for name, d, done in zip(names, derivatives, simplified)
+            ],
+        }
+        write(json_text(document))
+    elif fmt == "latex":
+        write("\n".join(d["latex"] for d in derivatives))
+    elif fmt == "plain":
+        if point:
+            write("\n".join(repr(float(d["value"])) for d in derivatives))
+        else:
+            write("\n".join(d["text"] for d in derivatives))
+    else:
+        blocks = []
+        for d in derivatives:
+            block = d["pretty"]
+            if point:
+                block += f"\n\nat {format_point(point)}: {short(d['value'])}"
+            blocks.append(block)
+        write("\n\n".join(blocks))
+    sys.exit(ExitCode.OK)

@@ -1,0 +1,140 @@
+"""`gradcli plot EXPR`: f and f' over a range, in the terminal or to a PNG/SVG (matplotlib,
+optional), with the extrema marked. The drawing itself is `plot.py`'s."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import click
+import numpy as np
+
+from gradcli.errors import ExitCode, UsageError
+from gradcli.language import syntax as s
+
+from .arguments import ProgramCommand
+from .group import TRACEBACK_FLAG, cli
+from .homework import (
+    CONTEXT,
+    EXPRESSION,
+    read_command,
+    read_number,
+    require_elementwise,
+    sample_intervals,
+    write,
+)
+
+PLOT_EPILOG = """\b
+Examples:
+  gradcli plot "x**3 - 3*x" --x -3:3                 # in the terminal
+  gradcli plot "sin(x)*exp(-x**2)" --x -3:3 -o plot.png
+  gradcli plot "a*x**2 + 1" --x -2:2 --a 0.5 --width 60 --height 10
+"""
+
+
+@cli.command(cls=ProgramCommand, epilog=PLOT_EPILOG, context_settings=CONTEXT)
+@EXPRESSION
+@click.option(
+    "--at",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="The range (x=-3:3) or another input's value (same as --NAME VALUE).",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write a PNG or SVG (needs matplotlib: pip install 'gradcli[plot]').",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(3, 1_000_000),
+    default=1001,
+    show_default=True,
+    help="Samples over the range (for extrema and the image).",
+)
+@click.option(
+    "--width", type=click.IntRange(min=30), help="Terminal plot width (default: terminal)."
+)
+@click.option(
+    "--height", type=click.IntRange(min=3), default=12, show_default=True, help="Rows per panel."
+)
+@click.option(
+    "--size", default="800x600", show_default=True, metavar="WxH", help="Image size in pixels."
+)
+@TRACEBACK_FLAG
+def plot(words, at, output, points, width, height, size, traceback):
+    """Plot EXPR and its derivative over a range, with the extrema (zeros of the derivative)
+    marked: in the terminal, or to a PNG/SVG with -o.
+
+    The range is --x LO:HI (numbers or pi, e.g. -pi:pi); without one, the only input is plotted
+    over [-3, 3] narrowed to its functions' domains (log(x): [0.2, 4]). Other inputs are numbers.
+    """
+    from gradcli.render import plot as plotting
+
+    program, inputs, given = read_command(words, at)
+    variable, lo, hi, fixed = _plot_inputs(inputs, given, program)
+    if output is not None:
+        size_px = _image_size(size)
+        plotting.require_matplotlib(output)
+    require_elementwise(program, [variable], "plot")
+    curve = plotting.Curve(program, inputs, variable, fixed)
+    xs = np.linspace(lo, hi, points)
+    f, df = curve(xs)
+    extrema = plotting.extrema(curve, xs, f, df)
+    label = program.source.strip()
+    if output is not None:
+        plotting.save_image(output, xs, f, df, extrema, label, variable, fixed, size_px)
+        lines = [f"wrote {output} ({size_px[0]}x{size_px[1]})"]
+        lines += plotting.extrema_lines(extrema, variable)
+        write("\n".join(lines))
+    else:
+        from gradcli.render.tables import terminal_width
+
+        width = width or max(40, min(120, terminal_width(80)))
+        ranges = (plotting.y_range(f), plotting.y_range(df))
+        text = plotting.text_plot(
+            curve, lo, hi, extrema, label, variable, fixed, width, height, ranges
+        )
+        write(text)
+    sys.exit(ExitCode.OK)
+
+
+def _plot_inputs(inputs: list[str], given: dict, program: s.Program):
+    if not inputs:
+        raise UsageError("EXPR has no input to plot against")
+    ranges = [name for name, (text, _) in given.items() if ":" in text]
+    if len(ranges) > 1:
+        raise UsageError(f"give one range, not {len(ranges)} ({', '.join(ranges)})")
+    if ranges:
+        variable = ranges[0]
+        text, option = given[variable]
+        lo_text, _, hi_text = text.partition(":")
+        lo, hi = read_number(variable, lo_text, option), read_number(variable, hi_text, option)
+    else:
+        free = [name for name in inputs if name not in given]
+        if len(free) != 1:
+            raise UsageError(
+                f"give the range to plot over, e.g. --{(free or inputs)[0]} -3:3"
+                + (f" (EXPR has inputs {', '.join(inputs)})" if len(inputs) > 1 else "")
+            )
+        variable = free[0]
+        lo, hi = sample_intervals(program, inputs)[variable]
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise UsageError(f"the range of {variable} must go from a number to a larger one")
+    fixed = {}
+    for name in inputs:
+        if name == variable:
+            continue
+        if name not in given:
+            raise UsageError(f"give {name} a value, e.g. --{name} 1 (only {variable} is plotted)")
+        fixed[name] = read_number(name, *given[name])
+    return variable, lo, hi, fixed
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if sep and width.isdigit() and height.isdigit() and 16 <= int(width) <= 10000:
+        if 16 <= int(height) <= 10000:
+            return int(width), int(height)
+    raise UsageError(f"--size takes WIDTHxHEIGHT in pixels, e.g. 800x600 (got {text!r})")

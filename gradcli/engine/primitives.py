@@ -1,0 +1,894 @@
+"""The registry of primitives: every operation gradcli knows, each declared once, here.
+
+A record holds an operation's numpy forward, one gradient rule per input, its sympy form, its names,
+a one-line doc, the domain its tests sample from, and its convention at kinks and ties. The tape,
+the language, the Python namespaces, the cross-check and `gradcli functions` all read this table.
+
+Gradient rules have the form `rule(g, ans, *inputs, **params)`: `g` is the gradient arriving at the
+output, `ans` the forward's answer (reused where it is cheaper or more stable, as for exp, tanh and
+sigmoid). Rules are written with the primitives themselves, so a backward pass that runs under an
+outer tape is recorded on it. They may return a gradient of the *broadcast* shape: the engine
+undoes broadcasting once (`unbroadcast`), for every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradcli.errors import ArgumentError
+
+from .tensor import apply
+
+FORWARD_ON_OBJECTS = (
+    "forward"  # sympy form: the numpy forward itself works on arrays of sympy objects
+)
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    name: str
+    forward: Callable
+    grads: tuple  # per input: rule(g, ans, *inputs, **params), or None for "no gradient"
+    sympy: Any  # (sp, *args, **params) -> sympy value; FORWARD_ON_OBJECTS; or None
+    doc: str
+    kind: str = "elementwise"  # elementwise | reduction | shape | linalg | compare | other
+    arity: int = 1  # number of tensor inputs; 0 means a list of tensors (concat, stack)
+    params: tuple = ()  # (name, default) pairs: static keyword parameters
+    aliases: tuple = ()
+    namespaces: tuple = ("tf", "tf.math", "np")
+    broadcasts: bool = False  # the engine undoes broadcasting of this op's gradients
+    domain: tuple = ((-3.0, 3.0),)  # per input: the interval tests and finite differences sample
+    convention: str = ""  # what the gradient is at kinks and ties
+    sample: Callable | None = None  # tests: rng -> (args, params), for inputs that need structure
+    public: bool = True  # reachable from the language and the gc namespace
+    # which forward values the gradient rules read: "inputs", "output", "both", or "shapes" (only
+    # shapes and dtypes). The tape keeps just these, so a large value no rule reads is freed as
+    # soon as the user's code lets go of it (TensorFlow's tape does the same). A rule that reads a
+    # value its op does not save fails loudly: the tape hands it a stand-in without data.
+    saves: str = "inputs"
+    differentiable: bool = field(init=False)
+    saves_inputs: bool = field(init=False)
+    saves_output: bool = field(init=False)
+
+    def __post_init__(self):
+        if self.saves not in ("inputs", "output", "both", "shapes"):
+            raise ValueError(f"{self.name}: saves={self.saves!r}")
+        object.__setattr__(self, "differentiable", any(r is not None for r in self.grads))
+        object.__setattr__(self, "saves_inputs", self.saves in ("inputs", "both"))
+        object.__setattr__(self, "saves_output", self.saves in ("output", "both"))
+
+    @property
+    def variadic(self) -> bool:
+        return self.arity == 0
+
+    @property
+    def signature(self) -> str:
+        inputs = (
+            ["values"] if self.variadic else list("xyz"[: self.arity] if self.arity <= 3 else [])
+        )
+        inputs += [f"{n}={d!r}" if d is not _NO_DEFAULT else n for n, d in self.params]
+        return f"{self.name}({', '.join(inputs)})"
+
+    def rule(self, i: int):
+        """The gradient rule for input `i` (variadic ops share one rule that takes `index=`)."""
+        if self.variadic:
+            rule = self.grads[0]
+            return lambda g, ans, *xs, **kw: rule(g, ans, *xs, index=i, **kw)
+        return self.grads[i]
+
+
+REGISTRY: dict[str, Op] = {}
+FUNCTIONS: dict[str, Callable] = {}  # canonical name -> the function users and rules call
+
+
+def primitive(
+    name: str, forward: Callable, grads: tuple, sympy: Any, doc: str, **facts
+) -> Callable:
+    """Register an operation and return the function users (and gradient rules) call."""
+    op = Op(name, forward, grads, sympy, doc, **facts)
+    if name in REGISTRY:
+        raise ValueError(f"primitive {name!r} registered twice")
+    REGISTRY[name] = op
+    FUNCTIONS[name] = _function_for(op)
+    return FUNCTIONS[name]
+
+
+def _function_for(op: Op) -> Callable:
+    names = [n for n, _ in op.params]
+    arity = op.arity  # read once here: the function below runs for every operation
+
+    def function(*args, **kwargs):
+        if len(args) == arity and arity and not kwargs:  # the usual call: just the tensor inputs
+            return apply(op, *args)
+        if op.variadic:
+            if not args or not isinstance(args[0], (list, tuple)):
+                raise ArgumentError(f"{op.signature}: the first argument is a list of tensors")
+            values, args = args[0], args[1:]
+        else:
+            values, args = args[: op.arity], args[op.arity :]
+            if len(values) < op.arity:
+                raise ArgumentError(
+                    f"{op.signature}: expected {op.arity} input(s), got {len(values)}"
+                )
+        if args or kwargs:
+            kwargs = bind_params(op, names, args, kwargs)
+        return apply(op, *values, **kwargs)
+
+    function.__name__ = op.name
+    function.__qualname__ = op.name
+    function.__doc__ = op.doc
+    function.op = op
+    return function
+
+
+def bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
+    if len(extra) > len(names):
+        raise ArgumentError(f"{op.signature}: too many arguments")
+    bound = dict(zip(names, extra))
+    for key, value in kwargs.items():
+        if key not in names:
+            raise ArgumentError(f"{op.signature}: unexpected keyword argument '{key}'")
+        if key in bound:
+            raise ArgumentError(f"{op.signature}: '{key}' given twice")
+        bound[key] = value
+    for key, default in op.params:
+        if key not in bound and default is _NO_DEFAULT:
+            raise ArgumentError(f"{op.signature}: missing argument '{key}'")
+    if isinstance(bound.get("axis"), list):  # TensorFlow's axis=[0, 2]; numpy takes a tuple
+        bound["axis"] = tuple(bound["axis"])
+    return bound
+
+
+# ---------------------------------------------------------------- helpers used by the rules
+
+
+def unbroadcast(g, shape: tuple):
+    """Sum `g` down to `shape`, undoing numpy broadcasting (the engine calls this once per rule)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return reshape(sum(g, axis=axes), shape) if axes else reshape(g, shape)
+
+
+def _axes(axis, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    axis = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(int(a) % ndim if ndim else 0 for a in axis)
+
+
+def _kept(t, shape: tuple, axis, keepdims: bool):
+    """A reduction's output (or its gradient) reshaped so it broadcasts against the input."""
+    if keepdims:
+        return t
+    axes = _axes(axis, len(shape))
+    return reshape(t, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _mask(condition, like):
+    """1.0 where `condition` holds, else 0.0, in `like`'s dtype."""
+    return where(condition, ones_like(like), zeros_like(like))
+
+
+def _safe_log(x):
+    return log(where(x > 0, x, ones_like(x)))
+
+
+def _swap_last(t):
+    return transpose(t, perm=tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
+
+
+def _matmul_grad(g, x, y, which: int):
+    """Gradient of x @ y for input `which`, with 1-D operands promoted as numpy promotes them."""
+    if x.ndim == 1 and y.ndim == 1:
+        return g * (y if which == 0 else x)
+    xm = x if x.ndim > 1 else expand_dims(x, 0)
+    ym = y if y.ndim > 1 else expand_dims(y, -1)
+    gm = g if x.ndim > 1 else expand_dims(g, -2)
+    gm = gm if y.ndim > 1 else expand_dims(gm, -1)
+    if which == 0:
+        return reshape(unbroadcast(gm @ _swap_last(ym), xm.shape), x.shape)
+    return reshape(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
+
+
+def _reduce_grad(g, ans, x, axis=None, keepdims=False):
+    return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
+
+
+def _mean_grad(g, ans, x, axis=None, keepdims=False):
+    count = float(np.prod([x.shape[a] for a in _axes(axis, x.ndim)]))  # Python float: keeps float32
+    return _reduce_grad(g, ans, x, axis, keepdims) / count
+
+
+def _extreme_grad(g, ans, x, axis=None, keepdims=False):
+    # TensorFlow's convention: ties share the gradient evenly
+    mask = _mask(x == _kept(ans, x.shape, axis, keepdims), x)
+    return _kept(g, x.shape, axis, keepdims) * mask / sum(mask, axis=axis, keepdims=True)
+
+
+def _prod_grad(g, ans, x, axis=None, keepdims=False):
+    gk, ak = _kept(g, x.shape, axis, keepdims), _kept(ans, x.shape, axis, keepdims)
+    nonzero = x != 0
+    return where(nonzero, gk * ak / where(nonzero, x, ones_like(x)), gk * _prod_of_others(x, axis))
+
+
+def _np_prod_of_others(x, axis=None):
+    """For each element, the product of the other elements reduced with it (exact at zeros)."""
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0))) if axes else x[..., None]
+    flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.moveaxis(others, tuple(range(-len(axes), 0)), axes) if axes else others[..., 0]
+
+
+def _concat_grad(g, ans, *xs, index, axis=0):
+    axis = int(axis) % ans.ndim
+    start = int(np.sum([x.shape[axis] for x in xs[:index]], dtype=int))
+    where_ = (slice(None),) * axis + (slice(start, start + xs[index].shape[axis]),)
+    return getitem(g, index=where_)
+
+
+def _stack_grad(g, ans, *xs, index, axis=0):
+    axis = int(axis) % ans.ndim
+    return getitem(g, index=(slice(None),) * axis + (index,))
+
+
+def _np_scatter(g, shape, index):
+    out = np.zeros(shape, dtype=g.dtype if g.dtype.kind in "fO" else np.float64)  # O: sympy
+    np.add.at(out, index, g)
+    return out[()] if out.ndim == 0 else out
+
+
+def _np_sigmoid(x):
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 by design
+        e = np.exp(-np.abs(x))  # never overflows: exp of a non-positive number
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))[()]
+
+
+def _np_softplus(x):
+    with np.errstate(under="ignore"):  # softplus(-1000) is 0 by design
+        return np.logaddexp(0, x)
+
+
+def _np_reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+# sympy forms for operations with a kink: Piecewise keeps TensorFlow's convention at the kink,
+# where sympy's Max/Heaviside would give 1/2
+def _sym_relu(sp, x):
+    return sp.Piecewise((x, x > 0), (0, True))
+
+
+def _sym_maximum(sp, x, y):
+    return sp.Piecewise((x, x >= y), (y, True))
+
+
+def _sym_minimum(sp, x, y):
+    return sp.Piecewise((x, x <= y), (y, True))
+
+
+def _sym_extreme(pick):
+    def form(sp, x, axis=None, keepdims=False):
+        reduce = np.frompyfunc(lambda a, b: getattr(sp, pick)(a, b), 2, 1).reduce
+        x = np.asarray(x, dtype=object)
+        out = x
+        for a in sorted(_axes(axis, x.ndim), reverse=True):
+            out = reduce(out, axis=a, keepdims=keepdims)
+        return out
+
+    return form
+
+
+def _sample_matmul(rng):
+    pairs = [
+        ((2, 3), (3, 4)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((3,), (3,)),
+        ((2, 2, 3), (3, 2)),
+        ((2, 1, 2, 3), (3, 3, 2)),
+    ]
+    return list(pairs[int(rng.integers(0, len(pairs)))]), {}
+
+
+def _rng_shape(rng, ndim_max=3):
+    return tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(0, ndim_max + 1)))
+
+
+def _sample_reduce(rng):
+    shape = _rng_shape(rng)
+    axis = None if not shape or rng.random() < 0.3 else int(rng.integers(-len(shape), len(shape)))
+    return [shape], {"axis": axis, "keepdims": bool(rng.random() < 0.5)}
+
+
+# ---------------------------------------------------------------- arithmetic (broadcasting)
+
+BINARY = dict(arity=2, broadcasts=True, domain=((-3.0, 3.0), (-3.0, 3.0)))
+
+add = primitive(
+    "add",
+    np.add,
+    (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+    lambda sp, x, y: x + y,
+    "x + y, elementwise with broadcasting",
+    **BINARY,
+    saves="shapes",
+)
+subtract = primitive(
+    "subtract",
+    np.subtract,
+    (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+    lambda sp, x, y: x - y,
+    "x - y, elementwise with broadcasting",
+    aliases=("sub",),
+    **BINARY,
+    saves="shapes",
+)
+multiply = primitive(
+    "multiply",
+    np.multiply,
+    (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+    lambda sp, x, y: x * y,
+    "x * y, elementwise with broadcasting",
+    aliases=("mul",),
+    **BINARY,
+)
+divide = primitive(
+    "divide",
+    np.true_divide,
+    (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+    lambda sp, x, y: x / y,
+    "x / y, elementwise with broadcasting",
+    aliases=("div", "truediv", "true_divide"),
+    **{**BINARY, "domain": ((-3.0, 3.0), (0.5, 3.0))},
+    saves="both",
+)
+power = primitive(
+    "power",
+    np.power,
+    (
+        lambda g, ans, x, y: g * y * x ** (y - 1),
+        # x ** y again rather than the saved answer: the exponent is rarely differentiated, and
+        # not saving the answer frees it in the common case (x**2: one array less per square)
+        lambda g, ans, x, y: where(x > 0, g * power(x, y) * _safe_log(x), zeros_like(g)),
+    ),
+    lambda sp, x, y: x**y,
+    "x ** y, elementwise with broadcasting",
+    aliases=("pow",),
+    convention="d/dy x**y is 0 where x <= 0 (TensorFlow's rule)",
+    **{**BINARY, "domain": ((0.5, 3.0), (-2.0, 2.0))},
+)
+maximum = primitive(
+    "maximum",
+    np.maximum,
+    (
+        lambda g, ans, x, y: where(x >= y, g, zeros_like(g)),
+        lambda g, ans, x, y: where(x >= y, zeros_like(g), g),
+    ),
+    _sym_maximum,
+    "the larger of x and y, elementwise",
+    convention="ties go to x",
+    **BINARY,
+)
+minimum = primitive(
+    "minimum",
+    np.minimum,
+    (
+        lambda g, ans, x, y: where(x <= y, g, zeros_like(g)),
+        lambda g, ans, x, y: where(x <= y, zeros_like(g), g),
+    ),
+    _sym_minimum,
+    "the smaller of x and y, elementwise",
+    convention="ties go to x",
+    **BINARY,
+)
+matmul = primitive(
+    "matmul",
+    np.matmul,
+    (lambda g, ans, x, y: _matmul_grad(g, x, y, 0), lambda g, ans, x, y: _matmul_grad(g, x, y, 1)),
+    FORWARD_ON_OBJECTS,
+    "x @ y: matrix product (1-D, 2-D, batched)",
+    kind="linalg",
+    arity=2,
+    aliases=("dot", "linalg.matmul"),
+    domain=((-2.0, 2.0), (-2.0, 2.0)),
+    sample=_sample_matmul,
+)
+
+# ---------------------------------------------------------------- elementwise functions
+
+negative = primitive(
+    "negative",
+    np.negative,
+    (lambda g, ans, x: -g,),
+    lambda sp, x: -x,
+    "-x",
+    aliases=("neg",),
+    saves="shapes",
+)
+exp = primitive(
+    "exp",
+    np.exp,
+    (lambda g, ans, x: g * ans,),
+    lambda sp, x: sp.exp(x),
+    "e to the x",
+    namespaces=("tf", "tf.math", "np", "math"),
+    saves="output",
+)
+log = primitive(
+    "log",
+    np.log,
+    (lambda g, ans, x: g / x,),
+    lambda sp, x: sp.log(x),
+    "natural logarithm",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((0.2, 4.0),),
+)
+log1p = primitive(
+    "log1p",
+    np.log1p,
+    (lambda g, ans, x: g / (1 + x),),
+    lambda sp, x: sp.log(1 + x),
+    "log(1 + x), exact for tiny x",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.8, 3.0),),
+)
+expm1 = primitive(
+    "expm1",
+    np.expm1,
+    (lambda g, ans, x: g * (ans + 1),),
+    lambda sp, x: sp.exp(x) - 1,
+    "exp(x) - 1, exact for tiny x",
+    namespaces=("tf", "tf.math", "np", "math"),
+    saves="output",
+)
+sqrt = primitive(
+    "sqrt",
+    np.sqrt,
+    (lambda g, ans, x: g * 0.5 / ans,),
+    lambda sp, x: sp.sqrt(x),
+    "square root",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((0.2, 4.0),),
+    saves="output",
+)
+square = primitive(
+    "square", np.square, (lambda g, ans, x: g * 2 * x,), lambda sp, x: x**2, "x ** 2"
+)
+abs = primitive(
+    "abs",
+    np.abs,
+    (lambda g, ans, x: g * sign(x),),
+    lambda sp, x: sp.Abs(x),
+    "absolute value",
+    aliases=("absolute",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    convention="abs'(0) = 0",
+)
+sign = primitive(
+    "sign",
+    np.sign,
+    (lambda g, ans, x: zeros_like(g),),
+    lambda sp, x: sp.sign(x),
+    "-1, 0 or 1 by the sign of x",
+    convention="gradient 0 everywhere (TensorFlow's rule)",
+)
+sin = primitive(
+    "sin",
+    np.sin,
+    (lambda g, ans, x: g * cos(x),),
+    lambda sp, x: sp.sin(x),
+    "sine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+cos = primitive(
+    "cos",
+    np.cos,
+    (lambda g, ans, x: -g * sin(x),),
+    lambda sp, x: sp.cos(x),
+    "cosine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+tan = primitive(
+    "tan",
+    np.tan,
+    (lambda g, ans, x: g * (1 + ans * ans),),
+    lambda sp, x: sp.tan(x),
+    "tangent",
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-1.2, 1.2),),
+    saves="output",
+)
+arcsin = primitive(
+    "arcsin",
+    np.arcsin,
+    (lambda g, ans, x: g / sqrt(1 - x * x),),
+    lambda sp, x: sp.asin(x),
+    "inverse sine",
+    aliases=("asin",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.9, 0.9),),
+)
+arccos = primitive(
+    "arccos",
+    np.arccos,
+    (lambda g, ans, x: -g / sqrt(1 - x * x),),
+    lambda sp, x: sp.acos(x),
+    "inverse cosine",
+    aliases=("acos",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.9, 0.9),),
+)
+arctan = primitive(
+    "arctan",
+    np.arctan,
+    (lambda g, ans, x: g / (1 + x * x),),
+    lambda sp, x: sp.atan(x),
+    "inverse tangent",
+    aliases=("atan",),
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+sinh = primitive(
+    "sinh",
+    np.sinh,
+    (lambda g, ans, x: g * cosh(x),),
+    lambda sp, x: sp.sinh(x),
+    "hyperbolic sine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+cosh = primitive(
+    "cosh",
+    np.cosh,
+    (lambda g, ans, x: g * sinh(x),),
+    lambda sp, x: sp.cosh(x),
+    "hyperbolic cosine",
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+# g * (1 - ans**2), spelled `-(ans * ans) + 1`: the same bits, but on plain numpy arrays `1 - t`
+# allocates a new array while `-t + 1` is done in place on the temporary `t` (numpy reuses
+# temporaries only when the array comes first), one large array less per tanh in the backward pass
+tanh = primitive(
+    "tanh",
+    np.tanh,
+    (lambda g, ans, x: g * (-(ans * ans) + 1),),
+    lambda sp, x: sp.tanh(x),
+    "hyperbolic tangent",
+    namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
+    saves="output",
+)
+sigmoid = primitive(
+    "sigmoid",
+    _np_sigmoid,
+    (lambda g, ans, x: g * ans * (1 - ans),),
+    lambda sp, x: 1 / (1 + sp.exp(-x)),
+    "1 / (1 + exp(-x)), without overflow",
+    namespaces=("tf", "tf.math", "tf.nn"),
+    saves="output",
+)
+softplus = primitive(
+    "softplus",
+    _np_softplus,
+    (lambda g, ans, x: g * sigmoid(x),),
+    lambda sp, x: sp.log(1 + sp.exp(x)),
+    "log(1 + exp(x)), without overflow",
+    namespaces=("tf", "tf.math", "tf.nn"),
+)
+relu = primitive(
+    "relu",
+    lambda x: np.maximum(x, 0),
+    (lambda g, ans, x: where(x > 0, g, zeros_like(g)),),
+    _sym_relu,
+    "max(x, 0)",
+    namespaces=("tf.nn",),
+    convention="relu'(0) = 0",
+)
+clip = primitive(
+    "clip",
+    np.clip,
+    (
+        lambda g, ans, x, lo, hi: where(x < lo, zeros_like(g), where(x > hi, zeros_like(g), g)),
+        lambda g, ans, x, lo, hi: where(x < lo, g, zeros_like(g)),
+        lambda g, ans, x, lo, hi: where(x > hi, g, zeros_like(g)),
+    ),
+    lambda sp, x, lo, hi: sp.Piecewise((lo, x < lo), (hi, x > hi), (x, True)),
+    "x limited to [lo, hi]",
+    arity=3,
+    broadcasts=True,
+    aliases=("clip_by_value",),
+    domain=((-3.0, 3.0), (-2.0, -0.5), (0.5, 2.0)),
+    convention="the gradient passes to x where lo <= x <= hi",
+)
+where = primitive(
+    "where",
+    lambda c, x, y: np.where(c, x, y)[()],
+    (
+        None,
+        lambda g, ans, c, x, y: where(c, g, zeros_like(g)),
+        lambda g, ans, c, x, y: where(c, zeros_like(g), g),
+    ),
+    lambda sp, c, x, y: sp.Piecewise((x, c), (y, True)),
+    "x where the condition holds, else y",
+    arity=3,
+    broadcasts=True,
+    kind="other",
+    sample=lambda rng: ([rng.random((2, 3)) < 0.5, (2, 3), (3,)], {}),
+)
+identity = primitive(
+    "identity",
+    lambda x: x,
+    (lambda g, ans, x: g,),
+    lambda sp, x: x,
+    "x itself",
+    namespaces=("tf",),
+    saves="shapes",
+)
+stop_gradient = primitive(
+    "stop_gradient",
+    lambda x: x,
+    (None,),
+    lambda sp, x: x,
+    "x, but the tape does not differentiate through it",
+    namespaces=("tf",),
+    kind="other",
+)
+
+# ---------------------------------------------------------------- comparisons (no gradient)
+
+COMPARE = dict(arity=2, kind="compare", domain=((-3.0, 3.0), (-3.0, 3.0)))
+less = primitive("less", np.less, (None, None), None, "x < y", **COMPARE)
+less_equal = primitive("less_equal", np.less_equal, (None, None), None, "x <= y", **COMPARE)
+greater = primitive("greater", np.greater, (None, None), None, "x > y", **COMPARE)
+greater_equal = primitive(
+    "greater_equal", np.greater_equal, (None, None), None, "x >= y", **COMPARE
+)
+equal = primitive("equal", np.equal, (None, None), None, "x == y", **COMPARE)
+not_equal = primitive("not_equal", np.not_equal, (None, None), None, "x != y", **COMPARE)
+zeros_like = primitive(
+    "zeros_like",
+    np.zeros_like,
+    (None,),
+    lambda sp, x: 0,
+    "zeros of x's shape and dtype",
+    kind="other",
+)
+ones_like = primitive(
+    "ones_like", np.ones_like, (None,), lambda sp, x: 1, "ones of x's shape and dtype", kind="other"
+)
+
+# ---------------------------------------------------------------- reductions
+
+REDUCE = dict(kind="reduction", params=(("axis", None), ("keepdims", False)), sample=_sample_reduce)
+sum = primitive(
+    "sum",
+    lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    (_reduce_grad,),
+    FORWARD_ON_OBJECTS,
+    "sum over axis (all axes by default)",
+    aliases=("reduce_sum",),
+    **REDUCE,
+    saves="shapes",
+)
+mean = primitive(
+    "mean",
+    lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    (_mean_grad,),
+    FORWARD_ON_OBJECTS,
+    "mean over axis (all axes by default)",
+    aliases=("reduce_mean",),
+    **REDUCE,
+    saves="shapes",
+)
+max = primitive(
+    "max",
+    lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    (_extreme_grad,),
+    _sym_extreme("Max"),
+    "maximum over axis",
+    aliases=("reduce_max", "amax"),
+    convention="ties share the gradient evenly",
+    **REDUCE,
+    saves="both",
+)
+min = primitive(
+    "min",
+    lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+    (_extreme_grad,),
+    _sym_extreme("Min"),
+    "minimum over axis",
+    aliases=("reduce_min", "amin"),
+    convention="ties share the gradient evenly",
+    **REDUCE,
+    saves="both",
+)
+prod = primitive(
+    "prod",
+    lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    (_prod_grad,),
+    FORWARD_ON_OBJECTS,
+    "product over axis",
+    aliases=("reduce_prod",),
+    convention="exact at zeros (product of the other factors)",
+    **{**REDUCE, "domain": ((0.5, 1.5),)},
+    saves="both",
+)
+_prod_of_others = primitive(
+    "prod_of_others",
+    _np_prod_of_others,
+    (None,),
+    None,
+    "for prod's gradient at zeros",
+    params=(("axis", None),),
+    public=False,
+    kind="other",
+)
+
+# ---------------------------------------------------------------- shapes and indexing
+
+SHAPE = dict(kind="shape")
+reshape = primitive(
+    "reshape",
+    _np_reshape,
+    (lambda g, ans, x, shape: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x with a new shape of the same size",
+    params=(("shape", _NO_DEFAULT),),
+    sample=lambda rng: (
+        [(2, 3)],
+        {"shape": [(3, 2), (6,), (1, 6, 1), (-1, 2)][rng.integers(0, 4)]},
+    ),
+    **SHAPE,
+    saves="shapes",
+)
+transpose = primitive(
+    "transpose",
+    lambda x, perm=None: np.transpose(x, perm),
+    (
+        lambda g, ans, x, perm=None: transpose(
+            g, None if perm is None else tuple(int(i) for i in np.argsort(perm))
+        ),
+    ),
+    FORWARD_ON_OBJECTS,
+    "x with its axes permuted (reversed by default)",
+    params=(("perm", None),),
+    sample=lambda rng: ([(2, 3, 4)], {"perm": [None, (1, 0, 2), (2, 0, 1)][rng.integers(0, 3)]}),
+    **SHAPE,
+    saves="shapes",
+)
+expand_dims = primitive(
+    "expand_dims",
+    lambda x, axis: np.expand_dims(x, axis),
+    (lambda g, ans, x, axis: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x with a new axis of length 1",
+    params=(("axis", _NO_DEFAULT),),
+    sample=lambda rng: ([(2, 3)], {"axis": int(rng.integers(-3, 3))}),
+    **SHAPE,
+    saves="shapes",
+)
+squeeze = primitive(
+    "squeeze",
+    lambda x, axis=None: np.squeeze(x, axis)[()],
+    (lambda g, ans, x, axis=None: reshape(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x without its axes of length 1",
+    params=(("axis", None),),
+    sample=lambda rng: ([(2, 1, 3, 1)], {"axis": [None, 1, -1][rng.integers(0, 3)]}),
+    **SHAPE,
+    saves="shapes",
+)
+broadcast_to = primitive(
+    "broadcast_to",
+    lambda x, shape: np.broadcast_to(x, shape),
+    (lambda g, ans, x, shape: unbroadcast(g, x.shape),),
+    FORWARD_ON_OBJECTS,
+    "x repeated along new or length-1 axes to `shape`",
+    params=(("shape", _NO_DEFAULT),),
+    sample=lambda rng: ([(3, 1)], {"shape": (2, 3, 4)}),
+    **SHAPE,
+    saves="shapes",
+)
+concat = primitive(
+    "concat",
+    lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+    (_concat_grad,),
+    FORWARD_ON_OBJECTS,
+    "tensors joined along an existing axis",
+    arity=0,
+    params=(("axis", 0),),
+    aliases=("concatenate",),
+    sample=lambda rng: ([(2, 3), (1, 3), (4, 3)], {"axis": 0}),
+    **SHAPE,
+    saves="shapes",
+)
+stack = primitive(
+    "stack",
+    lambda *xs, axis=0: np.stack(xs, axis=axis),
+    (_stack_grad,),
+    FORWARD_ON_OBJECTS,
+    "tensors of one shape joined along a new axis",
+    arity=0,
+    params=(("axis", 0),),
+    sample=lambda rng: ([(2, 3), (2, 3)], {"axis": int(rng.integers(-3, 3))}),
+    **SHAPE,
+    saves="shapes",
+)
+getitem = primitive(
+    "getitem",
+    lambda x, index: x[index],
+    (lambda g, ans, x, index: _scatter(g, x.shape, index),),
+    FORWARD_ON_OBJECTS,
+    "x[index]: ints, slices, None, ... and integer arrays",
+    params=(("index", _NO_DEFAULT),),
+    public=False,
+    sample=lambda rng: (
+        [(4, 3)],
+        {
+            "index": [
+                (1,),
+                (slice(None), 2),
+                (slice(1, None, 2),),
+                (np.array([0, 2, 0]),),
+                (None, Ellipsis, 1),
+            ][rng.integers(0, 5)]
+        },
+    ),
+    **SHAPE,
+    saves="shapes",
+)
+_scatter = primitive(
+    "scatter",
+    _np_scatter,
+    (lambda g, ans, gy, shape, index: getitem(g, index=index),),
+    FORWARD_ON_OBJECTS,
+    "zeros of `shape` with g added at `index` (getitem's gradient)",
+    params=(("shape", _NO_DEFAULT), ("index", _NO_DEFAULT)),
+    public=False,
+    sample=lambda rng: [
+        ([(3, 3)], {"shape": (4, 3), "index": (np.array([0, 2, 0]),)}),
+        ([(4,)], {"shape": (4, 3), "index": (slice(None), 1)}),
+    ][rng.integers(0, 2)],
+    **SHAPE,
+    saves="shapes",
+)
+
+
+# ---------------------------------------------------------------- names
+
+CONSTANTS = {"pi": np.pi, "e": np.e}
+CONSTANT_NAMESPACES = ("np", "math", "numpy")
+
+
+def spellings() -> dict[str, Op]:
+    """Every accepted spelling of every public primitive: `sum`, `reduce_sum`, `tf.reduce_sum`..."""
+    table: dict[str, Op] = {}
+    for op in REGISTRY.values():
+        if not op.public:
+            continue
+        for name in (op.name, *op.aliases):
+            table.setdefault(name, op)
+            for namespace in op.namespaces:
+                table.setdefault(f"{namespace}.{name}", op)
+                if namespace == "np":
+                    table.setdefault(f"numpy.{name}", op)
+    return table
+
+
+def constant_spellings() -> dict[str, float]:
+    table = dict(CONSTANTS)
+    for name, value in CONSTANTS.items():
+        for namespace in CONSTANT_NAMESPACES:
+            table[f"{namespace}.{name}"] = value
+    return table

@@ -1,0 +1,434 @@
+"""`GradientTape`: what gets recorded, and the backward walk over the record.
+
+TensorFlow's semantics: a tape records the primitives run while it is open that depend on a
+watched value; reading a trainable variable watches it (unless `watch_accessed_variables=False`);
+constants are watched only when asked. `gradient` walks the record once, in reverse, iteratively.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import warnings
+from typing import Any
+
+import numpy as np
+
+from gradcli.errors import ArgumentError, GradientError
+
+from . import nest
+from .primitives import REGISTRY, getitem, reshape, stack, transpose, unbroadcast, zeros_like
+from .tensor import STATE, Tensor, Variable, to_numpy
+
+_READ = REGISTRY["identity"]  # a variable read is recorded as identity(variable) -> tensor
+
+_USED_MESSAGE = (
+    "a non-persistent GradientTape can compute gradients only once; create it with "
+    "gc.GradientTape(persistent=True) to call gradient() or jacobian() several times"
+)
+
+
+class GradientTape:
+    """Records operations on watched values so that `gradient` can run the chain rule backwards."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._auto_watch = watch_accessed_variables
+        self._observer = None  # `gradcli tape`: sees each step of the backward walk (`_observed`)
+        self.reset()
+
+    # ------------------------------------------------------------ recording
+
+    def __enter__(self) -> GradientTape:
+        if self._entries is None:  # a used-up tape records afresh, as TensorFlow's does
+            self.reset()
+        STATE.recording.append(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self in STATE.recording:
+            STATE.recording.remove(self)
+
+    def _record(self, op, inputs, out: Tensor, kwargs: dict) -> None:
+        live = self._live
+        for x in inputs:
+            if x._id in live:
+                if out._value.dtype.kind == "f":  # integer results carry no gradient
+                    live.add(out._id)
+                    if self._observer is None:  # `gradcli tape` shows every value: keeps all
+                        inputs, out = _saved(op, inputs, out)
+                    self._entries.append((op, inputs, out, kwargs))
+                return
+
+    def _on_read(self, variable: Variable, value: Tensor) -> None:
+        if variable._id not in self._watched and self._auto_watch and variable.trainable:
+            self._watch_variable(variable, quiet=True)
+        if variable._id in self._watched:
+            self._entries.append((_READ, (variable,), value, {}))
+            self._live.add(value._id)
+
+    def watch(self, tensor: Any) -> None:
+        """Watch tensors or variables (any nested list/tuple/dict of them)."""
+        for item in nest.flatten(tensor):
+            if isinstance(item, Variable):
+                self._watch_variable(item)
+            elif isinstance(item, Tensor):
+                if _is_float(item):
+                    self._live.add(item._id)
+                else:
+                    _warn_integer("watched tensor", item)
+            else:
+                raise ArgumentError(
+                    f"watch() takes tensors or variables, not {type(item).__name__}"
+                )
+
+    def _watch_variable(self, variable: Variable, quiet: bool = False) -> None:
+        if not _is_float(variable):
+            if not quiet:
+                _warn_integer("watched variable", variable)
+            return
+        if variable._id not in self._watched:
+            self._watched[variable._id] = variable
+            self._live.add(variable._id)
+
+    def watched_variables(self) -> list[Variable]:
+        """The variables this tape watches, in the order they were first watched."""
+        return list(self._watched.values())
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Run a block without recording on this tape."""
+        if self not in STATE.recording:
+            raise RuntimeError(
+                "stop_recording() needs a tape that is recording (inside its `with`)"
+            )
+        position = STATE.recording.index(self)
+        STATE.recording.remove(self)
+        try:
+            yield
+        finally:
+            STATE.recording.insert(position, self)
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched, as if this were a new tape."""
+        self._entries: list | None = []
+        self._live: set[int] = set()  # `_id`s of the watched values and of what depends on them
+        self._watched: dict[int, Variable] = {}
+
+    # ------------------------------------------------------------ differentiation
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+        """d(sum of target)/d(source) per source, in the sources' structure; None if unconnected."""
+        flat_targets = nest.flatten(target)
+        seeds = _seeds(flat_targets, output_gradients)
+        flat_sources = _checked_sources(sources)
+        grads = self._backward(flat_targets, seeds, flat_sources)
+        results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in flat_sources]
+        return nest.pack_like(sources, results)
+
+    def jacobian(
+        self,
+        target,
+        sources,
+        unconnected_gradients="none",
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
+        """d(target[i])/d(source[j]) for each source, of shape target.shape + source.shape.
+
+        One backward pass per element of the target. `parallel_iterations` and
+        `experimental_use_pfor` are TensorFlow's tuning knobs, accepted so that code ports as is.
+        """
+        flat_sources = _checked_sources(sources)
+        if not isinstance(target, (Tensor, Variable)):
+            target = Tensor(to_numpy(target))
+        rows: list[list] = [[] for _ in flat_sources]
+        size = int(np.prod(target.shape, dtype=int))
+        for k in range(size):
+            seed = np.zeros(size, dtype=target.dtype)
+            seed[k] = 1
+            grads = self._backward(
+                [target], [seed.reshape(target.shape)], flat_sources, final=k == size - 1
+            )
+            for row, source in zip(rows, flat_sources):
+                row.append(grads.get(source._id))
+        results = [
+            _jacobian_of(row, target.shape, s, unconnected_gradients)
+            for row, s in zip(rows, flat_sources)
+        ]
+        return nest.pack_like(sources, results)
+
+    def batch_jacobian(
+        self,
+        target,
+        source,
+        unconnected_gradients="none",
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
+        """Per example b, d(target[b, ...])/d(source[b, ...]): shape (batch,) + target.shape[1:]
+        + source.shape[1:]. Examples are taken to be independent, as in TensorFlow: the result
+        is the block diagonal of the full Jacobian (which this computes)."""
+        if not isinstance(source, (Tensor, Variable)):
+            raise ArgumentError("batch_jacobian takes one source tensor or variable")
+        target_shape, source_shape = np.shape(_value(target)), source.shape
+        if not target_shape or not source_shape or target_shape[0] != source_shape[0]:
+            raise ArgumentError(
+                f"batch_jacobian needs target and source with the same first (batch) axis; "
+                f"got shapes {target_shape} and {source_shape}"
+            )
+        full = self.jacobian(target, source, unconnected_gradients)
+        if full is None:
+            return None
+        batch = target_shape[0]
+        t_size = int(np.prod(target_shape[1:], dtype=int))
+        s_size = int(np.prod(source_shape[1:], dtype=int))
+        blocks = transpose(reshape(full, (batch, t_size, batch, s_size)), perm=(0, 2, 1, 3))
+        diagonal = getitem(blocks, index=(np.arange(batch), np.arange(batch)))
+        return reshape(diagonal, (batch, *target_shape[1:], *source_shape[1:]))
+
+    def _backward(self, targets: list, seeds: list, sources: list, final: bool = True) -> dict:
+        if self._entries is None:
+            raise RuntimeError(_USED_MESSAGE)
+        entries = self._entries
+        released = final and not self._persistent
+        if released:
+            self._entries = None  # released: a second call raises
+        source_ids = {s._id for s in sources}
+        needed = _depends_on(entries, source_ids & self._live)
+        # inside its own `with`, as in TensorFlow: a persistent tape records its backward pass (for
+        # higher derivatives); a non-persistent one stops recording once used up
+        paused = self in STATE.recording and not self._persistent
+        if paused:
+            STATE.recording.remove(self)
+        raw = not STATE.recording  # nothing can record the backward pass: run rules on numpy
+        try:
+            STATE.raw = raw
+            grads = _seeded(targets, seeds, needed | source_ids, raw)
+            # the callers' lists, made for this call: emptied, each seed lives in `grads` alone
+            # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
+            seeds.clear()
+            order = _consumed(entries) if released else reversed(entries)
+            if self._observer is not None:
+                order = _observed(order, grads, self._observer)
+            _walk(order, grads, needed, source_ids, raw)
+        finally:
+            STATE.raw = False
+            if paused and self._entries is not None:
+                STATE.recording.append(self)
+        if raw:
+            return {k: Tensor(to_numpy(v)) for k, v in grads.items() if k in source_ids}
+        return grads
+
+
+def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
+    """The chain rule, backwards over the record: one loop, no recursion."""
+    # The hot loop of every gradient: methods are bound to local names once, and the shape check
+    # is a plain comparison (`unbroadcast` is called only when the shapes differ).
+    get, pop = grads.get, grads.pop
+    for op, inputs, out, kwargs in entries:
+        key = out._id
+        g = get(key) if key in source_ids else pop(key, None)
+        if g is None:
+            continue
+        ans = out._value if raw else out
+        args = [x._value for x in inputs] if raw else inputs
+        rules = op.grads
+        for i, x in enumerate(inputs):
+            xid = x._id
+            if xid not in needed:
+                continue
+            rule = rules[i] if op.arity else op.rule(i)  # arity 0: variadic, one shared rule
+            if rule is None:
+                continue
+            gx = rule(g, ans, *args, **kwargs)
+            shape = x._value.shape  # x.shape, for a tensor or a variable, without the property
+            if gx.shape != shape:
+                if op.broadcasts:
+                    gx = unbroadcast(gx, shape)
+                if gx.shape != shape:
+                    raise GradientError(
+                        f"the gradient rule of '{op.name}' gave shape {gx.shape} "
+                        f"for input {i} of shape {shape}"
+                    )
+            previous = get(xid)
+            grads[xid] = gx if previous is None else previous + gx
+
+
+def _observed(entries, grads: dict, observer):
+    """The record as `_walk` reads it, with each step shown to `observer` (for `gradcli tape`).
+
+    `_walk` itself is untouched: before each entry is walked, `observer.step(entry, g)` gets the
+    gradient arriving at its output (None: none arrives), and the entry's op is replaced by a copy
+    whose rules report each input's contribution, `observer.contribution(i, gx)`, as the rule
+    returns it (before broadcasting is undone). `observer.backward_pass(grads)` opens each walk.
+    """
+    import dataclasses
+
+    observer.backward_pass(grads)
+    reporting: dict = {}
+    for op, inputs, out, kwargs in entries:
+        if op not in reporting:
+            reporting[op] = dataclasses.replace(
+                op,
+                grads=tuple(
+                    None if rule is None else _reporting_rule(rule, i, op.variadic, observer)
+                    for i, rule in enumerate(op.grads)
+                ),
+            )
+        observer.step((op, inputs, out, kwargs), grads.get(out._id))
+        yield reporting[op], inputs, out, kwargs
+
+
+def _reporting_rule(rule, i: int, variadic: bool, observer):
+    def reported(g, ans, *args, **kwargs):
+        gx = rule(g, ans, *args, **kwargs)
+        observer.contribution(kwargs["index"] if variadic else i, gx)
+        return gx
+
+    return reported
+
+
+def _consumed(entries: list):
+    """A released record, last entry first, each taken off the list as the walk reaches it.
+
+    Nothing else holds most forward values, so each is freed as soon as the walk is past the rules
+    that read it, and the backward pass's own arrays reuse that memory instead of new pages.
+    """
+    while entries:
+        yield entries.pop()
+
+
+class _Unsaved:
+    """A recorded value that no gradient rule reads: its `_id`, shape and dtype, but no data.
+
+    It stands in the record where the value was, so the walk still knows whose gradient is
+    whose and which shape it must have; a rule that reads it anyway fails at once (numpy cannot
+    compute with it), which the registry-wide gradient tests would catch.
+    """
+
+    __slots__ = ("_id", "shape", "dtype")
+
+    def __init__(self, t: Tensor):
+        self._id = t._id
+        self.shape = t._value.shape
+        self.dtype = t._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def _value(self) -> _Unsaved:  # what a raw-mode rule is handed in place of the array
+        return self
+
+
+def _saved(op, inputs, out: Tensor) -> tuple:
+    """What the record keeps of one step: the values the op's rules read; stand-ins elsewhere.
+
+    Only arrays are replaced: a numpy scalar costs less to keep than its stand-in.
+    """
+    if not op.saves_inputs:
+        inputs = tuple(_Unsaved(x) if type(x._value) is np.ndarray else x for x in inputs)
+    if not op.saves_output and type(out._value) is np.ndarray:
+        out = _Unsaved(out)
+    return inputs, out
+
+
+def _depends_on(entries: list, source_ids: set) -> set:
+    """Ids of the recorded values through which a watched source can reach the target."""
+    needed = set(source_ids)
+    for _op, inputs, out, _kwargs in entries:
+        for x in inputs:
+            if x._id in needed:
+                needed.add(out._id)
+                break
+    return needed
+
+
+def _seeds(targets: list, output_gradients) -> list:
+    if output_gradients is None:
+        return [np.ones(np.shape(_value(t)), dtype=np.result_type(_value(t))) for t in targets]
+    seeds = nest.flatten(output_gradients)
+    if len(seeds) != len(targets):
+        raise ArgumentError(f"output_gradients has {len(seeds)} entries for {len(targets)} targets")
+    for seed, t in zip(seeds, targets):
+        if np.shape(_value(seed)) != np.shape(_value(t)):
+            raise ArgumentError(
+                f"output_gradients shape {np.shape(_value(seed))} does not match "
+                f"the target's shape {np.shape(_value(t))}"
+            )
+    return seeds
+
+
+def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
+    """The seeds of the walk: each target's output gradient, when the target is on a path from a
+    source or is a source itself (then, as in TensorFlow, its gradient is the seed, watched or
+    not: d(x)/d(x) = 1)."""
+    grads: dict = {}
+    for t, seed in zip(targets, seeds):
+        key = getattr(t, "_id", None)  # a target that is a plain number depends on nothing
+        if key not in needed:
+            continue
+        seed = (
+            to_numpy(seed)
+            if raw
+            else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
+        )
+        previous = grads.get(key)
+        grads[key] = seed if previous is None else previous + seed
+    return grads
+
+
+def _checked_sources(sources) -> list:
+    flat = nest.flatten(sources)
+    for s in flat:
+        if not isinstance(s, (Tensor, Variable)):
+            raise ArgumentError(
+                f"gradient sources must be tensors or variables, not {type(s).__name__}"
+            )
+    return flat
+
+
+class UnconnectedGradients(str, enum.Enum):
+    """TensorFlow's spelling of `unconnected_gradients`: the strings "none" and "zero" also do."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def _finish(g, source, unconnected: str):
+    if unconnected not in ("none", "zero"):
+        raise ArgumentError(f"unconnected_gradients is 'none' or 'zero', not {unconnected!r}")
+    if g is None and not _is_float(source):
+        _warn_integer("source", source)
+    if g is None and unconnected == "zero":
+        return Tensor(np.zeros_like(_value(source))[()])
+    return g
+
+
+def _jacobian_of(row: list, target_shape: tuple, source, unconnected: str):
+    if all(g is None for g in row):
+        return (
+            _finish(None, source, unconnected)
+            if unconnected == "none"
+            else Tensor(np.zeros(target_shape + source.shape, dtype=source.dtype))
+        )
+    filled = [zeros_like(source) if g is None else g for g in row]
+    return reshape(stack(filled), target_shape + source.shape)
+
+
+def _value(t):
+    return t._value if isinstance(t, (Tensor, Variable)) else t
+
+
+def _is_float(t) -> bool:
+    return np.result_type(_value(t)).kind == "f"
+
+
+def _warn_integer(what: str, t) -> None:
+    warnings.warn(
+        f"the {what} has integer dtype {np.result_type(_value(t))}: gradients flow only through "
+        "floating-point values, so its gradient is None (make it a float, e.g. 3.0 instead of 3)",
+        stacklevel=3,
+    )

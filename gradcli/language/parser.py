@@ -1,0 +1,460 @@
+"""The gradcli language: a hand-written recursive-descent parser over `tokens.tokenize`.
+
+Text in, `syntax.Program` (or one `Expr`) out. Nothing here evaluates anything, and nothing uses
+eval/exec/compile/ast: only the small grammar below parses, so every other piece of Python is
+rejected by construction, with a message that says what was expected and a caret under the token.
+
+    program    := statement ((NEWLINE | ';') statement)*        (empty statements are fine)
+    statement  := NAME '=' expr | expr
+    expr       := unary (binop unary)*        comparisons < +,- < *,/,@ ; comparisons don't chain
+    unary      := ('-' | '+') unary | postfix ('**' unary)?
+    postfix    := atom ('(' args ')' | '[' index ']')*          only a name chain can be called
+    atom       := NUMBER | STRING | True | False | NAME ('.' NAME)* | '(' tuple-or-group ')' | list
+"""
+
+from __future__ import annotations
+
+from gradcli.errors import LimitError, ParseError, Span
+
+from .limits import DEFAULT_LIMITS, Limits
+from .syntax import (
+    Assign,
+    Binary,
+    Bool,
+    Call,
+    Compare,
+    Expr,
+    ExprStatement,
+    Keyword,
+    ListExpr,
+    Name,
+    Number,
+    Program,
+    Slice,
+    String,
+    Subscript,
+    TupleExpr,
+    Unary,
+    replace,
+)
+from .tokens import KEYWORD_MESSAGES, NOT_OURS, Token, describe, shorten, tokenize
+
+__all__ = ["KEYWORD_MESSAGES", "parse", "parse_expression", "unparse"]
+
+_BINARY_PRECEDENCE = {op: 1 for op in ("<", "<=", ">", ">=", "==", "!=")}
+_BINARY_PRECEDENCE.update({"+": 2, "-": 2, "*": 3, "/": 3, "@": 3})
+
+
+class _Parser:
+    """One pass over the tokens; `depth` counts every recursion so Python's limit is never hit."""
+
+    def __init__(self, text: str, limits: Limits):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.pos = 0
+        self.tok = self.tokens[0]  # the current token, always self.tokens[self.pos]
+        self.depth = 0
+        self.max_depth = limits.max_depth
+
+    # --- token helpers -------------------------------------------------------------------------
+
+    def advance(self) -> Token:
+        tok = self.tok
+        self.pos = min(self.pos + 1, len(self.tokens) - 1)
+        self.tok = self.tokens[self.pos]
+        return tok
+
+    def at(self, *ops: str) -> bool:
+        tok = self.tok
+        return tok.kind == "op" and tok.text in ops
+
+    def error(self, message: str, span: Span) -> ParseError:
+        return ParseError(message, span=span, source=self.text)
+
+    def enter(self, tok: Token) -> None:
+        """Count one level of nesting; refuse before Python's recursion limit is near."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            message = f"nesting deeper than {self.max_depth} levels (raise it with --max-depth)"
+            raise self.error(message, tok.span)
+
+    def unexpected_after_expression(self, expected: str) -> ParseError:
+        tok = self.tok
+        if tok.kind == "op" and tok.text == ",":
+            return self.error("a tuple needs parentheses, as in (1, 2)", tok.span)
+        return self.error(f"unexpected {describe(tok)} after an expression: {expected}", tok.span)
+
+    # --- statements ----------------------------------------------------------------------------
+
+    def program(self) -> Program:
+        statements = []
+        while True:
+            while self.at(";") or self.tok.kind == "newline":
+                self.advance()
+            if self.tok.kind == "end":
+                break
+            statements.append(self.statement())
+            if not (self.at(";") or self.tok.kind in ("newline", "end")):
+                raise self.unexpected_after_expression("expected an operator, ';' or a newline")
+        if not statements:
+            message = "empty program: write an expression, e.g. x**2"
+            raise self.error(message, self.tok.span)
+        return Program(tuple(statements), self.text)
+
+    def single_expression(self) -> Expr:
+        while self.tok.kind == "newline":
+            self.advance()
+        if self.tok.kind == "end" or self.at(";"):
+            message = "empty value: write an expression, e.g. [[1, 2], [3, 4]]"
+            raise self.error(message, self.tok.span)
+        value = self.expression()
+        if self.at("="):
+            raise self.error("expected a single expression, not an assignment", self.tok.span)
+        more_lines = self.tok.kind == "newline"
+        while self.tok.kind == "newline":
+            self.advance()
+        if self.at(";") or (more_lines and self.tok.kind != "end"):
+            raise self.error("expected a single expression, not several statements", self.tok.span)
+        if self.tok.kind != "end":
+            raise self.unexpected_after_expression("expected an operator or the end of the value")
+        return value
+
+    def statement(self) -> Assign | ExprStatement:
+        if self.at("@"):
+            raise self.error(f"decorators are {NOT_OURS}", self.tok.span)
+        target = self.expression()
+        if self.at(",") and self.assignment_follows():
+            message = "tuple unpacking is not supported; assign one name per statement"
+            raise self.error(message, self.tok.span)
+        if not self.at("="):
+            return ExprStatement(target, target.span)
+        self.check_target(target)
+        self.advance()
+        value = self.expression()
+        if self.at("="):
+            message = "chained assignment is not supported; assign one name per statement"
+            raise self.error(message, self.tok.span)
+        return Assign(target.name, target.span, value, target.span.cover(value.span))
+
+    def assignment_follows(self) -> bool:
+        """Whether an '=' outside brackets comes later in this statement (as in `a, b = 1, 2`)."""
+        depth = 0
+        for tok in self.tokens[self.pos :]:
+            if tok.kind in ("newline", "end") or (tok.text == ";" and tok.kind == "op"):
+                return False
+            depth += (tok.text in "([") - (tok.text in ")]") if tok.kind == "op" else 0
+            if depth == 0 and tok.kind == "op" and tok.text == "=":
+                return True
+        return False
+
+    def check_target(self, target: Expr) -> None:
+        if isinstance(target, Name) and "." not in target.name:
+            return
+        if isinstance(target, Name):
+            what = f"the dotted name '{shorten(target.name)}'"
+        elif isinstance(target, Subscript):
+            what = "an element (values are immutable)"
+        elif isinstance(target, Call):
+            what = "a function call"
+        elif isinstance(target, Number | String | Bool):
+            what = "a literal"
+        else:
+            what = "an expression"
+        message = f"cannot assign to {what}: the left of '=' must be a plain name"
+        raise self.error(message, target.span)
+
+    # --- expressions ---------------------------------------------------------------------------
+
+    def expression(self) -> Expr:
+        """Binary operators by precedence climbing with explicit stacks: a 30,000-term sum is a
+        loop, not 30,000 nested calls. Equal precedence reduces first, so chains are left-assoc."""
+        operands = [self.unary()]
+        ops: list[tuple[Token, int]] = []
+        compared = False
+        while self.tok.kind == "op" and self.tok.text in _BINARY_PRECEDENCE:
+            op = self.advance()
+            level = _BINARY_PRECEDENCE[op.text]
+            if level == 1 and compared:
+                message = "chained comparisons are not supported; use parentheses"
+                raise self.error(message, op.span)
+            compared = compared or level == 1
+            while ops and ops[-1][1] >= level:
+                self.reduce(operands, ops)
+            ops.append((op, level))
+            operands.append(self.unary())
+        while ops:
+            self.reduce(operands, ops)
+        return operands[0]
+
+    @staticmethod
+    def reduce(operands: list[Expr], ops: list[tuple[Token, int]]) -> None:
+        right, left = operands.pop(), operands.pop()
+        op, level = ops.pop()
+        node_type = Compare if level == 1 else Binary
+        operands.append(node_type(op.text, left, right, left.span.cover(right.span), op.span))
+
+    def unary(self) -> Expr:
+        """Prefix +/- and '**'; the exponent is unary-level, so -x**2 is -(x**2) and x**-2 works."""
+        tok = self.tok
+        if self.at("-", "+"):
+            self.advance()
+            self.enter(tok)
+            operand = self.unary()
+            self.depth -= 1
+            return Unary(tok.text, operand, Span(tok.start, operand.span.end))
+        base = self.postfix()
+        if not self.at("**"):
+            return base
+        op = self.advance()
+        self.enter(op)
+        exponent = self.unary()
+        self.depth -= 1
+        return Binary("**", base, exponent, base.span.cover(exponent.span), op.span)
+
+    def postfix(self) -> Expr:
+        callable_name = self.tok.kind == "name"  # not `(f)(x)` nor `f(x)(y)`: only a name chain
+        node = self.atom()
+        while True:
+            if self.at("("):
+                if not (callable_name and isinstance(node, Name)):
+                    message = "only a function name can be called (to multiply, write '*')"
+                    raise self.error(message, self.tok.span)
+                node = self.call(node)
+            elif self.at("["):
+                node = self.subscript(node)
+            elif self.at("."):
+                message = f"attribute access on values is {NOT_OURS}"
+                raise self.error(message, self.tok.span)
+            else:
+                return node
+            callable_name = False
+
+    def atom(self) -> Expr:
+        tok = self.tok
+        if tok.kind == "num":
+            self.advance()
+            digits = tok.text.replace("_", "")
+            return Number(float(digits), digits.isdigit(), tok.text, tok.span)
+        if tok.kind == "str":
+            self.advance()
+            return String(tok.value, tok.span)
+        if tok.kind == "name" and tok.text in ("True", "False"):
+            self.advance()
+            return Bool(tok.text == "True", tok.span)
+        if tok.kind == "name":
+            return self.dotted_name()
+        if self.at("("):
+            return self.group()
+        if self.at("["):
+            open_ = self.advance()
+            self.enter(open_)
+            items, _, close = self.sequence("]", self.expression, "an expression")
+            self.depth -= 1
+            return ListExpr(tuple(items), Span(open_.start, close.end))
+        raise self.expected_expression()
+
+    def expected_expression(self) -> ParseError:
+        tok = self.tok
+        if tok.kind in ("newline", "end"):
+            previous = self.tokens[self.pos - 1] if self.pos else tok
+            return self.error(f"expected an expression after {describe(previous)}", tok.span)
+        if tok.kind == "op" and tok.text in ("*", "**"):
+            return self.error(f"unpacking ('{tok.text}x') is {NOT_OURS}", tok.span)
+        return self.error(f"unexpected {describe(tok)}: expected an expression", tok.span)
+
+    def dotted_name(self) -> Name:
+        """`tf.math.sin` is one Name; the interpreter decides which spellings exist."""
+        first = self.advance()
+        parts, end = [first.text], first.end
+        while self.at("."):
+            self.advance()
+            part = self.tok
+            if part.kind != "name" or part.text in ("True", "False"):
+                raise self.error(f"expected a name after '.', found {describe(part)}", part.span)
+            self.advance()
+            parts.append(part.text)
+            end = part.end
+        return Name(".".join(parts), Span(first.start, end))
+
+    def group(self) -> Expr:
+        """`()` and `(a,)` are tuples; `(a)` is `a` with its span widened over the parentheses."""
+        open_ = self.advance()
+        self.enter(open_)
+        items, had_comma, close = self.sequence(")", self.expression, "an expression")
+        self.depth -= 1
+        span = Span(open_.start, close.end)
+        if len(items) == 1 and not had_comma:
+            return replace(items[0], span=span)
+        return TupleExpr(tuple(items), span)
+
+    def sequence(self, closer: str, item, what: str) -> tuple[list, bool, Token]:
+        """Comma-separated items up to `closer` (a trailing comma is fine); returns the closer."""
+        items, had_comma = [], False
+        while not self.at(closer):
+            if self.at(","):
+                raise self.error(f"unexpected ',': expected {what} or '{closer}'", self.tok.span)
+            items.append(item())
+            if self.at(","):
+                had_comma = True
+                self.advance()
+            elif not self.at(closer):
+                message = f"unexpected {describe(self.tok)}: expected ',' or '{closer}'"
+                raise self.error(message, self.tok.span)
+        return items, had_comma, self.advance()
+
+    def call(self, func: Name) -> Call:
+        open_ = self.advance()
+        self.enter(open_)
+        args: list[Expr] = []
+        keywords: list[Keyword] = []
+
+        def argument() -> None:
+            tok, following = self.tok, self.tokens[self.pos + 1]
+            if tok.kind == "name" and following.kind == "op" and following.text == "=":
+                if tok.text in ("True", "False"):
+                    raise self.error(f"{tok.text} cannot be a keyword argument name", tok.span)
+                if any(k.name == tok.text for k in keywords):
+                    raise self.error(f"keyword argument '{tok.text}' is given twice", tok.span)
+                self.advance(), self.advance()
+                value = self.expression()
+                keywords.append(Keyword(tok.text, value, Span(tok.start, value.span.end)))
+                return
+            value = self.expression()
+            if self.at("="):
+                message = "only a plain name can be a keyword argument; to compare, write '=='"
+                raise self.error(message, self.tok.span)
+            if keywords:
+                raise self.error("positional argument follows keyword argument", value.span)
+            args.append(value)
+
+        _, _, close = self.sequence(")", argument, "an argument")
+        self.depth -= 1
+        return Call(func, tuple(args), tuple(keywords), func.span.cover(close.span))
+
+    def subscript(self, value: Expr) -> Subscript:
+        open_ = self.advance()
+        self.enter(open_)
+        if self.at("]"):
+            raise self.error("unexpected ']': expected an index", self.tok.span)
+        items, _, close = self.sequence("]", self.index_item, "an index")
+        self.depth -= 1
+        return Subscript(value, tuple(items), value.span.cover(close.span))
+
+    def index_item(self) -> Expr | Slice:
+        """An index, or a slice `start:stop:step` with every part optional."""
+        start_at = self.tok.start
+        start = None if self.at(":") else self.expression()
+        if not self.at(":"):
+            return start
+        end = self.advance().end
+        stop = None if self.at(":", ",", "]") else self.expression()
+        end = stop.span.end if stop else end
+        step = None
+        if self.at(":"):
+            end = self.advance().end
+            if not self.at(",", "]"):
+                step = self.expression()
+                end = step.span.end
+        return Slice(start, stop, step, Span(start_at, end))
+
+
+def _run(text: str, limits: Limits, method):
+    if len(text) > limits.max_program_chars:
+        raise LimitError(
+            f"the text is {len(text):,} characters long, more than the limit of "
+            f"{limits.max_program_chars:,} (raise it with --max-program-chars)"
+        )
+    parser = _Parser(text, limits)
+    try:
+        return method(parser)
+    except RecursionError:
+        # Only reachable when --max-depth is raised far beyond Python's own recursion limit.
+        message = "nesting too deep for Python's recursion limit (lower --max-depth)"
+        raise parser.error(message, parser.tok.span) from None
+
+
+def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Parse a whole program: statements separated by newlines or ';'.
+
+    Raises `ParseError` (with a span into `text`) or `LimitError`; never anything else.
+    """
+    return _run(text, limits, _Parser.program)
+
+
+def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> Expr:
+    """Parse exactly one expression, e.g. a declared value `[[1, 2], [3, 4]]` or `zeros(3)`."""
+    return _run(text, limits, _Parser.single_expression)
+
+
+# Binding strength for `unparse`: an operand weaker than its context gets parentheses.
+_UNPARSE_LEVEL = {**_BINARY_PRECEDENCE, "**": 5}
+_ATOM_LEVEL = 6
+
+
+def unparse(node: Expr | Slice | Keyword) -> str:
+    """Source text for an expression, with only the parentheses it needs (for messages).
+
+    Iterative, with an explicit stack: a 30,000-term sum is deeper than Python's recursion limit.
+    `parse_expression(unparse(e))` equals `e` up to spans.
+    """
+    out: list[str] = []
+    stack: list = [(node, 0)]  # items are text to emit or (node, weakest level allowed there)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, context = item
+        pieces = _unparse_pieces(node)
+        level = _node_level(node)
+        if level < context:
+            pieces = ["(", *pieces, ")"]
+        stack.extend(reversed(pieces))
+    return "".join(out)
+
+
+def _node_level(node) -> int:
+    if isinstance(node, Binary | Compare):
+        return _UNPARSE_LEVEL[node.op]
+    return 4 if isinstance(node, Unary) else _ATOM_LEVEL
+
+
+def _joined(items) -> list:
+    """Comma-separated items, each allowed any expression (the commas delimit them)."""
+    pieces: list = []
+    for i, item in enumerate(items):
+        pieces += [", "] * (i > 0) + [(item, 0)]
+    return pieces
+
+
+def _unparse_pieces(node) -> list:
+    """One node's text as a list of strings and (child, level) pairs still to expand."""
+    if isinstance(node, Number):
+        return [node.text]
+    if isinstance(node, String):
+        escaped = node.value.replace("\\", "\\\\").replace('"', '\\"')
+        return ['"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"']
+    if isinstance(node, Bool | Name):
+        return [str(node.value) if isinstance(node, Bool) else node.name]
+    if isinstance(node, Unary):
+        return [node.op, (node.operand, 4)]
+    if isinstance(node, Binary | Compare):
+        level = _UNPARSE_LEVEL[node.op]
+        if node.op == "**":  # right-assoc; the exponent may be unary, the base may not
+            return [(node.left, _ATOM_LEVEL), "**", (node.right, 4)]
+        right_level = level + 1  # left-assoc, and comparisons don't chain
+        return [(node.left, level + (level == 1)), f" {node.op} ", (node.right, right_level)]
+    if isinstance(node, Call):
+        return [node.func.name, "(", *_joined(node.args + node.keywords), ")"]
+    if isinstance(node, Keyword):
+        return [f"{node.name}=", (node.value, 0)]
+    if isinstance(node, ListExpr):
+        return ["[", *_joined(node.items), "]"]
+    if isinstance(node, TupleExpr):
+        return ["(", *_joined(node.items), "," * (len(node.items) == 1), ")"]
+    if isinstance(node, Subscript):
+        return [(node.value, _ATOM_LEVEL), "[", *_joined(node.index), "]"]
+    if isinstance(node, Slice):
+        parts = [node.start, ":", node.stop] + ([":", node.step] if node.step else [])
+        return [(p, 0) if not isinstance(p, str) else p for p in parts if p is not None]
+    raise TypeError(f"not a gradcli syntax node: {type(node).__name__}")

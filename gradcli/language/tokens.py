@@ -1,0 +1,234 @@
+"""The gradcli language's tokenizer: text in, a list of `Token`s out, or a `ParseError`.
+
+Only the tokens of the small grammar exist (numbers, strings, names, the operators in `_OPS`).
+Every other piece of Python is met here or in the parser and refused by name, with a message
+that says what it is (`KEYWORD_MESSAGES`, `_REJECTED_OPS`) and a caret under it. Characters that
+look like ASCII but are not (Cyrillic 'х') are named by their code point.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import NamedTuple
+
+from gradcli.errors import ParseError, Span
+
+__all__ = ["KEYWORD_MESSAGES", "NOT_OURS", "Token", "describe", "shorten", "tokenize"]
+
+NOT_OURS = "not part of the gradcli language"
+
+# Every Python keyword except True/False is refused where it is met, whatever the context.
+KEYWORD_MESSAGES: dict[str, str] = {kw: f"'{kw}' is {NOT_OURS}" for kw in keyword.kwlist}
+KEYWORD_MESSAGES.update(
+    {
+        "lambda": f"lambda is {NOT_OURS}",
+        "for": f"comprehensions and loops ('for') are {NOT_OURS}",
+        "while": f"loops ('while') are {NOT_OURS}",
+        "if": f"conditionals ('if') are {NOT_OURS}",
+        "else": f"conditionals ('else') are {NOT_OURS}",
+        "elif": f"conditionals ('elif') are {NOT_OURS}",
+        "and": f"boolean operators ('and') are {NOT_OURS}",
+        "or": f"boolean operators ('or') are {NOT_OURS}",
+        "not": f"boolean operators ('not') are {NOT_OURS}",
+        "is": f"the 'is' operator is {NOT_OURS}; compare with '=='",
+        "in": f"the 'in' operator is {NOT_OURS}",
+        "import": f"import is {NOT_OURS}; its functions are built in",
+        "from": f"import is {NOT_OURS}; its functions are built in",
+        "None": f"None is {NOT_OURS}",
+    }
+)
+for _kw in ("True", "False"):
+    del KEYWORD_MESSAGES[_kw]
+
+_AUGMENTED = ("**=", "//=", ">>=", "<<=", "+=", "-=", "*=", "/=", "%=", "@=", "&=", "|=", "^=")
+_REJECTED_OPS: dict[str, str] = {
+    op: f"augmented assignment ('{op}') is not supported; write x = x {op[:-1]} ..."
+    for op in _AUGMENTED
+}
+_REJECTED_OPS.update(
+    {
+        "//": f"floor division ('//') is {NOT_OURS}",
+        "%": f"the '%' operator is {NOT_OURS}",
+        ":=": f"assignment expressions (':=') are {NOT_OURS}; assign with '=' in a statement",
+        "^": f"bitwise operators ('^') are {NOT_OURS}; for powers write '**'",
+        "{": f"dict and set literals ('{{') are {NOT_OURS}",
+        "}": f"dict and set literals ('}}') are {NOT_OURS}",
+        "...": f"'...' (Ellipsis) is {NOT_OURS}",
+        "->": f"annotations ('->') are {NOT_OURS}",
+        "!": f"'!' is {NOT_OURS}; for 'not equal' write '!='",
+        "\\": "a backslash is only allowed at the end of a line, to continue it",
+        "`": f"backticks are {NOT_OURS}",
+        "$": f"'$' is {NOT_OURS}",
+        "?": f"'?' is {NOT_OURS}",
+    }
+)
+_REJECTED_OPS.update({op: f"bitwise operators ('{op}') are {NOT_OURS}" for op in "&|~"})
+_REJECTED_OPS.update({op: f"bitwise operators ('{op}') are {NOT_OURS}" for op in ("<<", ">>")})
+_OPS = {"**", "*", "/", "@", "+", "-", "<", "<=", ">", ">=", "==", "!=", "(", ")", "["}
+_OPS |= {"]", ",", ":", "=", ";", "."}
+
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_NUMBER = rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
+_ALL_OPS = sorted(_OPS | set(_REJECTED_OPS), key=len, reverse=True)
+_OP_ALTERNATIVES = "|".join(re.escape(op) for op in _ALL_OPS)
+_TOKEN = re.compile(
+    rf"(?P<space>[ \t\f]+|\\(?:\r\n|\n))|(?P<comment>#[^\r\n]*)|(?P<newline>\r\n|\n)"
+    rf"|(?P<num>{_NUMBER})|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<quote>['\"])|(?P<op>{_OP_ALTERNATIVES})"
+)
+_WORD_CHARS = re.compile(r"[A-Za-z0-9_]*")
+_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
+_STRING_PREFIXES = {"f": "f-strings", "b": "byte strings", "r": "raw strings", "u": "u-strings"}
+_PREFIX_WORDS = {"f", "b", "r", "u", "t", "rb", "br", "fr", "rf", "tr", "rt"}
+_CLOSERS = {")": "(", "]": "["}
+
+
+class Token(NamedTuple):
+    kind: str  # 'num', 'str', 'name', 'op', 'newline' or 'end'
+    text: str
+    start: int
+    end: int
+    value: str = ""  # a string literal's decoded value
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+def _error(message: str, text: str, start: int, end: int) -> ParseError:
+    return ParseError(message, span=Span(start, end), source=text)
+
+
+def shorten(text: str, limit: int = 24) -> str:
+    """Quote a token for a message, cut short so a 10,000-digit literal doesn't flood the screen."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(tok: Token) -> str:
+    """How a message names a token: "name 'y'", "number '3'", "')'", "end of input"."""
+    if tok.kind == "op":
+        return f"'{tok.text}'"
+    if tok.kind in ("newline", "end"):
+        return "end of line" if tok.kind == "newline" else "end of input"
+    kind = {"num": "number", "str": "string", "name": "name"}[tok.kind]
+    return f"{kind} {shorten(tok.text)}" if tok.kind == "str" else f"{kind} '{shorten(tok.text)}'"
+
+
+def _bad_character(text: str, i: int) -> ParseError:
+    """Name the character and its code point: look-alikes such as Cyrillic 'х' are invisible."""
+    import unicodedata  # here: only this error message needs it (start-up time)
+
+    c = text[i]
+    code = f"U+{ord(c):04X}"
+    if c == "\r":
+        message = f"a carriage return ({code}) not followed by a newline; use '\\n' line endings"
+    elif c.isprintable():
+        message = f"character '{c}' ({code}) is not allowed here"
+        if c.isalnum():
+            message += "; gradcli names are ASCII"
+    else:
+        kind = "a control character" if unicodedata.category(c) == "Cc" else "unprintable"
+        name = unicodedata.name(c, "").lower() or kind
+        message = f"character {code} ({name}) is not allowed here"
+    plain = unicodedata.normalize("NFKC", c)
+    if plain != c and plain.isascii() and plain.isprintable():
+        message += f" (did you mean '{plain}'?)"
+    return _error(message, text, i, i + 1)
+
+
+def _scan_string(text: str, start: int) -> tuple[int, str]:
+    """Read a one-line quoted string with only simple escapes; return its end and its value."""
+    quote = text[start]
+    if text.startswith(quote * 3, start):
+        raise _error(f"triple-quoted strings are {NOT_OURS}", text, start, start + 3)
+    out: list[str] = []
+    i = start + 1
+    while True:
+        c = text[i] if i < len(text) else "\n"
+        if c in "\r\n" or (c == "\\" and text[i + 1 : i + 2] in ("", "\r", "\n")):
+            raise _error("unterminated string", text, start, start + 1)
+        if c == quote:
+            return i + 1, "".join(out)
+        if c == "\\":
+            if text[i + 1] not in _ESCAPES:
+                message = "unsupported escape in a string; only \\\\, \\', \\\", \\n and \\t work"
+                raise _error(message, text, i, i + 2)
+            out.append(_ESCAPES[text[i + 1]])
+            i += 2
+            continue
+        if not (c.isprintable() or c == "\t"):
+            raise _bad_character(text, i)
+        out.append(c)
+        i += 1
+
+
+def _check_number(text: str, start: int, end: int) -> None:
+    """Refuse what Python would read differently or not at all: 0x1F, 1j, 2x, 007, 1e."""
+    literal = text[start:end]
+    rest = _WORD_CHARS.match(text, end).end()
+    if literal == "0" and text[end : end + 1] in ("x", "X", "o", "O", "b", "B"):
+        message = "hexadecimal, octal and binary literals are not supported; write it in decimal"
+        raise _error(message, text, start, rest)
+    if rest > end:
+        suffix = text[end:rest]
+        if suffix in ("j", "J"):
+            raise _error(f"complex numbers ('{literal}j') are {NOT_OURS}", text, start, rest)
+        message = f"invalid number '{shorten(text[start:rest])}'"
+        if suffix[0] in "eE":
+            message += f": an exponent needs digits, as in {literal}e-3"
+        elif suffix[0].isalpha():
+            message += f": to multiply, write {shorten(literal)}*{shorten(suffix)}"
+        raise _error(message, text, start, rest)
+    digits = literal.replace("_", "")
+    if digits.isdigit() and digits[0] == "0" and digits.strip("0"):
+        message = f"leading zeros are not allowed in integers; write {digits.lstrip('0')}"
+        raise _error(message, text, start, end)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into tokens, ending with an 'end' token.
+
+    Newlines inside () and [] are dropped (implicit line joining, as in Python), so the parser
+    never sees a newline inside brackets; an unclosed bracket is reported at its opening.
+    """
+    tokens: list[Token] = []
+    open_brackets: list[Token] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if m is None:
+            raise _bad_character(text, i)
+        kind, end = m.lastgroup, m.end()
+        if kind == "num":
+            _check_number(text, i, end)
+        elif kind == "name":
+            word = m.group()
+            if word in KEYWORD_MESSAGES:
+                raise _error(KEYWORD_MESSAGES[word], text, i, end)
+            if text[end : end + 1] in ("'", '"') and word.lower() in _PREFIX_WORDS:
+                what = _STRING_PREFIXES.get(word.lower()[0], "string prefixes")
+                raise _error(f"{what} are {NOT_OURS}", text, i, end + 1)
+            if word.startswith("__"):
+                raise _error("names starting with '__' are not allowed", text, i, end)
+        elif kind == "quote":
+            end, value = _scan_string(text, i)
+            tokens.append(Token("str", text[i:end], i, end, value))
+        elif kind == "op":
+            op = m.group()
+            if op in _REJECTED_OPS:
+                raise _error(_REJECTED_OPS[op], text, i, end)
+            if op in "([":
+                open_brackets.append(Token("op", op, i, end))
+            elif op in ")]" and open_brackets:
+                opening = open_brackets.pop()
+                if opening.text != _CLOSERS[op]:
+                    message = f"closing '{op}' does not match opening '{opening.text}'"
+                    raise _error(message, text, i, end)
+        if kind in ("num", "name", "op") or (kind == "newline" and not open_brackets):
+            tokens.append(Token(kind, m.group() if kind != "newline" else "\n", i, end))
+        i = end
+    if open_brackets:
+        opening = open_brackets[-1]  # the innermost, as Python reports it
+        raise _error(f"'{opening.text}' was never closed", text, opening.start, opening.end)
+    tokens.append(Token("end", "", len(text), len(text)))
+    return tokens

@@ -1,0 +1,329 @@
+"""Walks a parsed program: resolves names and calls, and hands each operation to a backend.
+
+One walker serves every way of running a program: the numeric backend runs the primitives on a
+tape (`evaluate.py`), the symbolic backend builds sympy expressions from the same primitives'
+sympy forms (`symbolic.py`). The walker owns the language's rules (what a name may mean, which
+arguments are static) and tracks, for each value, which inputs it depends on and whether only
+through a stateful assignment or `stop_gradient` (so a `None` gradient can say why).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from gradcli.engine.layers import ACTIVATIONS
+from gradcli.engine.primitives import REGISTRY, Op, bind_params, constant_spellings, spellings
+from gradcli.errors import (
+    ArgumentError,
+    GradcliError,
+    Span,
+    UnknownNameError,
+    ValueInputError,
+    did_you_mean,
+)
+
+from . import syntax as s
+
+BINARY_OPS = {
+    "+": "add",
+    "-": "subtract",
+    "*": "multiply",
+    "/": "divide",
+    "**": "power",
+    "@": "matmul",
+}
+COMPARE_OPS = {
+    "<": "less",
+    "<=": "less_equal",
+    ">": "greater",
+    ">=": "greater_equal",
+    "==": "equal",
+    "!=": "not_equal",
+}
+STATEFUL = ("assign", "assign_add", "assign_sub")
+LANGUAGE_FUNCTIONS = ("dense", *STATEFUL)  # not primitives: they make or change variables
+SPELLINGS = spellings()
+CONSTANTS = constant_spellings()
+
+Deps = dict  # input name -> "" (a differentiable path) or the name of what breaks every path
+
+
+class Backend(Protocol):
+    def literal(self, value: float | bool) -> Any: ...
+    def apply(self, op: Op, inputs: list, params: dict, node) -> Any: ...
+    def pack(self, items: list, node) -> Any: ...
+    def dense(
+        self, x, units: int, activation: str | None, use_bias: bool, node
+    ) -> tuple[Any, list]: ...
+    def assign(self, kind: str, name: str, variable, delta, node) -> Any: ...
+    def statement(self, label: str, node, run) -> Any: ...
+
+
+def merge(*all_deps: Deps) -> Deps:
+    """Union of dependencies: a differentiable path wins over a broken one."""
+    merged: Deps = {}
+    for deps in all_deps:
+        for name, via in deps.items():
+            if name not in merged or via == "":
+                merged[name] = via
+    return merged
+
+
+def broken_by(deps: Deps, what: str) -> Deps:
+    return {name: via or what for name, via in deps.items()}
+
+
+def statement_label(statement, source: str) -> str:
+    if isinstance(statement, s.Assign):
+        return statement.name
+    return source[statement.span.start : statement.span.end].strip()
+
+
+class Walker:
+    """Evaluates a program's statements in order with a backend; `env` maps names to values."""
+
+    def __init__(self, program: s.Program, backend: Backend, env: dict, deps: dict):
+        self.program = program
+        self.backend = backend
+        self.env = dict(env)  # name -> value
+        self.deps = dict(deps)  # name -> Deps
+        self.statements: list[tuple[str, Any, Deps]] = []
+
+    def run(self) -> list[tuple[str, Any, Deps]]:
+        try:
+            for statement in self.program.statements:
+                self._statement(statement)
+        except GradcliError as error:
+            raise error.with_source(self.program.source) from None
+        return self.statements
+
+    def _statement(self, statement) -> None:
+        label = statement_label(statement, self.program.source)
+        value, deps = self.backend.statement(label, statement, lambda: self.expr(statement.value))
+        if isinstance(statement, s.Assign):
+            self.env[statement.name] = value
+            self.deps[statement.name] = merge(deps, {statement.name: ""})
+        self.statements.append((label, value, deps))
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, node) -> tuple[Any, Deps]:
+        try:
+            return self._expr(node)
+        except GradcliError as error:
+            if error.span is None:
+                error.span = node.span
+            raise
+
+    def _expr(self, node) -> tuple[Any, Deps]:
+        if isinstance(node, s.Number):
+            return self.backend.literal(node.value), {}
+        if isinstance(node, s.Bool):
+            return self.backend.literal(node.value), {}
+        if isinstance(node, s.Name):
+            return self._name(node)
+        if isinstance(node, s.Unary):
+            value, deps = self.expr(node.operand)
+            if node.op == "+":
+                return value, deps
+            return self._apply(REGISTRY["negative"], [value], {}, node), deps
+        if isinstance(node, (s.Binary, s.Compare)):
+            return self._operator(node)
+        if isinstance(node, s.Call):
+            return self._call(node)
+        if isinstance(node, (s.ListExpr, s.TupleExpr)):
+            items = [self.expr(item) for item in node.items]
+            return self.backend.pack([v for v, _ in items], node), merge(*(d for _, d in items))
+        if isinstance(node, s.Subscript):
+            value, deps = self.expr(node.value)
+            index = tuple(self._index_item(item) for item in node.index)
+            return self._apply(REGISTRY["getitem"], [value], {"index": index}, node), deps
+        if isinstance(node, s.String):
+            raise ValueInputError("a string is only an argument, as in activation='relu'")
+        raise ValueInputError(f"{type(node).__name__} is not an expression here")
+
+    def _operator(self, node) -> tuple[Any, Deps]:
+        # `x + x + ... + x` is a left spine as deep as it is long: walk it with a loop, not
+        # recursion, so a long sum cannot exhaust Python's stack (other nesting is depth-limited)
+        chain = [node]
+        while isinstance(chain[-1].left, (s.Binary, s.Compare)):
+            chain.append(chain[-1].left)
+        value, deps = self.expr(chain[-1].left)
+        for link in reversed(chain):
+            right, right_deps = self.expr(link.right)
+            if isinstance(link, s.Compare):
+                op = REGISTRY[COMPARE_OPS[link.op]]
+                value, deps = self._apply(op, [value, right], {}, link), {}
+            else:
+                op = REGISTRY[BINARY_OPS[link.op]]
+                value, deps = self._apply(op, [value, right], {}, link), merge(deps, right_deps)
+        return value, deps
+
+    def _apply(self, op: Op, inputs: list, params: dict, node):
+        return self.backend.apply(op, inputs, params, node)
+
+    def _name(self, node: s.Name) -> tuple[Any, Deps]:
+        name = node.name
+        if name in self.env:
+            return self.env[name], self.deps.get(name, {})
+        if name in CONSTANTS:
+            return self.backend.literal(CONSTANTS[name]), {}
+        if name in SPELLINGS or name in LANGUAGE_FUNCTIONS:
+            raise ArgumentError(f"'{name}' is a function: call it, as in {name}(x)")
+        raise unknown_name(name, list(self.env))
+
+    # ------------------------------------------------------------ calls
+
+    def _call(self, node: s.Call) -> tuple[Any, Deps]:
+        name = node.func.name
+        if name in self.env:
+            raise ArgumentError(f"'{name}' is a value, not a function")
+        if name == "dense":
+            return self._dense(node)
+        if name in STATEFUL:
+            return self._assign(name, node)
+        op = SPELLINGS.get(name)
+        if op is None:
+            error = unknown_function(name)
+            error.span = node.func.span
+            raise error
+        if op.variadic:
+            if not node.args or not isinstance(node.args[0], (s.ListExpr, s.TupleExpr)):
+                raise ArgumentError(
+                    f"{op.signature}: the first argument is a list, as in {op.name}([a, b])"
+                )
+            tensor_nodes, extra = node.args[0].items, node.args[1:]
+        else:
+            if len(node.args) < op.arity:
+                raise ArgumentError(
+                    f"{op.signature} takes {op.arity} input(s), got {len(node.args)}"
+                )
+            tensor_nodes, extra = node.args[: op.arity], node.args[op.arity :]
+        params = self._params(op, extra, node.keywords)
+        evaluated = [self.expr(n) for n in tensor_nodes]
+        deps = merge(*(d for _, d in evaluated))
+        if op.name == "stop_gradient":
+            deps = broken_by(deps, "stop_gradient")
+        elif not op.differentiable:
+            deps = {}
+        return self._apply(op, [v for v, _ in evaluated], params, node), deps
+
+    def _params(self, op: Op, positional, keywords) -> dict:
+        names = [n for n, _ in op.params]
+        values = tuple(self.static(n) for n in positional)
+        named = {k.name: self.static(k.value) for k in keywords}
+        return bind_params(op, names, values, named)
+
+    def _dense(self, node: s.Call) -> tuple[Any, Deps]:
+        signature = "dense(x, units, activation=None, use_bias=True)"
+        names = ("x", "units", "activation", "use_bias")
+        if len(node.args) > len(names):
+            raise ArgumentError(f"{signature}: too many arguments")
+        given = dict(zip(names, node.args))
+        for keyword in node.keywords:
+            if keyword.name not in names[1:] or keyword.name in given:
+                raise ArgumentError(f"{signature}: unexpected keyword argument '{keyword.name}'")
+            given[keyword.name] = keyword.value
+        if "x" not in given or "units" not in given:
+            raise ArgumentError(f"{signature}: expected an input and a number of units")
+        units = self.static(given["units"])
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            raise ArgumentError(f"{signature}: units must be a positive integer")
+        activation = self.static(given["activation"]) if "activation" in given else None
+        if activation not in (None, *ACTIVATIONS):
+            raise ArgumentError(
+                f"{signature}: activation is one of {', '.join(ACTIVATIONS)}, not {activation!r}"
+            )
+        use_bias = bool(self.static(given["use_bias"])) if "use_bias" in given else True
+        x, deps = self.expr(given["x"])
+        value, created = self.backend.dense(x, units, activation, use_bias, node)
+        for name, variable in created:
+            self.env[name] = variable
+            self.deps[name] = {name: ""}
+        return value, merge(deps, *({name: ""} for name, _ in created))
+
+    def _assign(self, kind: str, node: s.Call) -> tuple[Any, Deps]:
+        signature = f"{kind}(variable, value)"
+        if len(node.args) != 2 or node.keywords:
+            raise ArgumentError(f"{signature}: expected a variable and a value")
+        target = node.args[0]
+        if not isinstance(target, s.Name) or target.name not in self.env:
+            raise ArgumentError(
+                f"{signature}: the first argument must be a declared variable", span=target.span
+            )
+        delta, delta_deps = self.expr(node.args[1])
+        value = self.backend.assign(kind, target.name, self.env[target.name], delta, node)
+        deps = merge(self.deps.get(target.name, {}), broken_by(delta_deps, kind))
+        self.deps[target.name] = deps
+        return value, deps
+
+    # ------------------------------------------------------------ static arguments
+
+    def static(self, node) -> Any:
+        """A compile-time argument: axis, keepdims, shape, units, activation."""
+        if isinstance(node, s.Number):
+            return _int(node) if node.is_int else node.value
+        if isinstance(node, s.Unary) and isinstance(node.operand, s.Number):
+            value = self.static(node.operand)
+            return -value if node.op == "-" else value
+        if isinstance(node, (s.Bool, s.String)):
+            return node.value
+        if isinstance(node, (s.TupleExpr, s.ListExpr)):
+            return tuple(self.static(item) for item in node.items)
+        if isinstance(node, s.Name) and node.name in SPELLINGS:
+            return SPELLINGS[node.name].name  # activation=relu, activation=tf.nn.relu
+        if isinstance(node, s.Name) and node.name == "None":
+            return None
+        raise ArgumentError(
+            "expected a constant here: a number, a tuple of numbers, True/False "
+            "or a name such as relu",
+            span=node.span,
+        )
+
+    def _index_item(self, node):
+        if isinstance(node, s.Slice):
+            return slice(
+                *(
+                    None if part is None else self._index_int(part)
+                    for part in (node.start, node.stop, node.step)
+                )
+            )
+        return self._index_int(node)
+
+    def _index_int(self, node) -> int:
+        value = self.static(node)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ArgumentError("an index is a whole number or a slice such as 1:3", span=node.span)
+        return value
+
+
+def _int(node: s.Number) -> int:
+    if abs(node.value) >= 2**62:
+        raise ArgumentError(f"the integer {node.text[:20]} is too large here", span=node.span)
+    return int(node.value)
+
+
+def unknown_name(name: str, known: list) -> UnknownNameError:
+    hint = did_you_mean(name, known + list(CONSTANTS) + [n for n in SPELLINGS if "." not in n])
+    declare = "" if "." in name else f"; declare it as an input, e.g. --{name} 3"
+    return UnknownNameError(f"'{name}' is not defined{hint}{declare}")
+
+
+def unknown_function(name: str) -> UnknownNameError:
+    pool = [n for n in SPELLINGS if ("." in n) == ("." in name)] + list(LANGUAGE_FUNCTIONS)
+    hint = did_you_mean(name, pool)
+    return UnknownNameError(f"unknown function '{name}'{hint} (gradcli functions lists them all)")
+
+
+def resolve(names, env: dict, what: str, span: Span | None = None) -> list:
+    """Look up --wrt/--target names, with a did-you-mean for each miss."""
+    found = []
+    for name in names:
+        if name not in env:
+            raise UnknownNameError(
+                f"{what} '{name}' is neither an input nor a statement"
+                f"{did_you_mean(name, list(env))}",
+                span=span,
+            )
+        found.append(env[name])
+    return found

@@ -1,0 +1,121 @@
+"""What a request asks and what an evaluation answers: plain values, no tapes, no rendering.
+
+The renderers (table, JSON, plain) read these; the engine never sees them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcli.language.limits import DEFAULT_LIMITS, Limits
+from gradcli.language.syntax import Program
+from gradcli.record import Record
+
+KINDS = ("variable", "frozen", "constant")
+
+
+class Declaration(Record):
+    """A declared input: `--x 3` (variable), `--frozen x=3`, `--const x=3`."""
+
+    __slots__ = ("name", "kind", "value")
+    name: str
+    kind: str  # one of KINDS
+    value: np.ndarray
+
+
+class Request(Record):
+    __slots__ = (
+        "program",
+        "declarations",
+        "watch",
+        "auto_watch",
+        "wrt",
+        "targets",
+        "unconnected",
+        "seed",
+        "dtype",
+        "stop",
+        "limits",
+    )
+    _defaults = {
+        "declarations": (),
+        "watch": (),
+        "auto_watch": True,
+        "wrt": (),
+        "targets": (),
+        "unconnected": "none",
+        "seed": 0,
+        "dtype": np.dtype(np.float64),
+        "stop": (),
+        "limits": DEFAULT_LIMITS,
+    }
+    program: Program
+    declarations: tuple[Declaration, ...]
+    watch: tuple[str, ...]
+    auto_watch: bool
+    wrt: tuple[str, ...]  # empty: every declared input and every created variable
+    targets: tuple[str, ...]  # empty: the last statement
+    unconnected: str  # "none" | "zero", as tf's unconnected_gradients
+    seed: int
+    dtype: np.dtype
+    stop: tuple[str, ...]  # statements evaluated with recording paused
+    limits: Limits
+
+
+class InputInfo(Record):
+    __slots__ = ("name", "kind", "value", "watched", "created")
+    _defaults = {"created": False}
+    name: str
+    kind: str  # "variable" | "frozen" | "constant"; variables a program creates are "variable"
+    value: np.ndarray
+    watched: bool
+    created: bool  # made by the program (dense), not declared
+
+    @property
+    def trainable(self) -> bool:
+        return self.kind == "variable"
+
+
+class TargetResult(Record):
+    __slots__ = ("target", "value", "gradients", "reasons")
+    target: str
+    value: np.ndarray
+    gradients: dict  # source name -> np.ndarray | None, in source order
+    reasons: dict  # source name -> why its gradient is None (or unconnected zero)
+
+
+class Evaluation(Record):
+    __slots__ = ("inputs", "statements", "sources", "watched", "results", "warnings", "order")
+    _defaults = {"warnings": (), "order": 1}
+    inputs: dict  # name -> InputInfo, declared first, then created
+    statements: tuple  # (label, value) per statement, in order
+    sources: tuple[str, ...]
+    watched: tuple[str, ...]  # variable names, in the order the tape first watched them
+    results: tuple[TargetResult, ...]
+    warnings: tuple[str, ...]
+    order: int  # the results' "gradients" are derivatives of this order (grad --order)
+
+
+class Check(Record):
+    """The cross-check of one gradient: symbolic (sympy) or finite differences."""
+
+    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees")
+    method: str  # "symbolic" | "finite-difference"
+    expression: str | None  # the symbolic derivative, when there is one
+    expected: np.ndarray | float
+    max_abs_err: float
+    agrees: bool
+
+
+class Report(Record):
+    """An evaluation and, per target, the cross-check of each source (None when not asked)."""
+
+    __slots__ = ("evaluation", "checks", "notes")
+    _defaults = {"checks": (), "notes": ()}
+    evaluation: Evaluation
+    checks: tuple  # per result: dict source -> Check, or None
+    notes: tuple[str, ...]
+
+    @property
+    def agrees(self) -> bool:
+        return all(c.agrees for per in self.checks if per for c in per.values())

@@ -1,0 +1,125 @@
+"""A primitive's local derivative, as a person reads it: `d/da (a*b) = b`, and its value at a point.
+
+Derived from the primitive's sympy form (`Op.sympy`, through `formula.local_derivatives`), with
+symbols a, b, c, ... for its inputs in order. Operations whose rule works on whole arrays
+(reductions, shapes, matmul) have no scalar formula; their rule is named by the primitive's name
+and doc. `gradcli tape` shows these rules beside each step of the backward pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+
+from gradcli.engine.primitives import Op
+from gradcli.imports import import_sympy
+from gradcli.record import Record
+
+from .formula import local_derivatives
+
+__all__ = ["SYMBOLS", "LocalRule", "local_rule", "local_value"]
+
+SYMBOLS = "abcdefgh"  # the rule's names for a step's inputs, in order
+
+
+class LocalRule(Record):
+    """The derivative of a primitive's output with respect to one input."""
+
+    __slots__ = ("symbols", "words", "derived")
+
+    symbols: str  # d/da (a*b) = b
+    words: str  # the derivative of a*b with respect to a, its 1st input, is b
+    derived: bool  # from the sympy form (else named by the primitive's doc)
+
+
+@functools.cache
+def local_rule(op: Op, i: int) -> LocalRule | None:
+    """The local rule of input `i` of `op` (None: the input gets no gradient, e.g. where's
+    condition), derived by sympy from `op.sympy` when the op works element by element."""
+    grad = op.grads[i] if op.arity else op.grads[0]  # variadic: one rule shared by every input
+    if grad is None:
+        return None
+    formula = _sympy_rules(op)
+    if formula is not None:
+        return formula[i]
+    symbol = SYMBOLS[i] if i < len(SYMBOLS) else f"x{i}"
+    inputs = ", ".join(SYMBOLS[: op.arity]) if op.arity else "a, b, ..."
+    words = op.doc + (f" ({op.convention})" if op.convention else "")
+    return LocalRule(f"d/d{symbol} {op.name}({inputs})", words, False)
+
+
+@functools.cache
+def _sympy_rules(op: Op) -> list | None:
+    """Each input's LocalRule, written from the one derivation of `formula.local_derivatives`."""
+    found = local_derivatives(op, SYMBOLS)
+    if found is None:
+        return None
+    sp = import_sympy()
+    expr, derivatives = found
+    shown_expr = _text(sp, expr)
+    bracketed = shown_expr if _is_atom(shown_expr) else f"({shown_expr})"
+    rules = []
+    for i, (symbol, derivative) in enumerate(derivatives):
+        if derivative is None:  # no gradient passes (where's condition): never asked for
+            rules.append(None)
+            continue
+        shown = _text(sp, derivative)
+        words = (
+            f"the derivative of {shown_expr} with respect to {symbol}, its "
+            f"{_ordinal(i + 1)} input, is {shown}"
+        )
+        if op.convention:
+            words += f" ({op.convention})"
+        rules.append(LocalRule(f"d/d{symbol} {bracketed} = {shown}", words, True))
+    return rules
+
+
+def _is_atom(text: str) -> bool:
+    """`a` or `sin(a)`: needs no brackets after d/da (`sin(a) + cos(a)` does)."""
+    if re.fullmatch(r"\w+", text):
+        return True
+    if not re.match(r"\w+\(", text) or not text.endswith(")"):
+        return False
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ")":
+            return i == len(text) - 1
+    return False
+
+
+def _text(sp, expr) -> str:
+    """A sympy expression as a person writes it: Piecewise as `1 if a > 0 else 0`."""
+    if isinstance(expr, sp.Piecewise):
+        parts = []
+        for value, condition in expr.args:
+            if condition is sp.true:
+                parts.append(_text(sp, value))
+            else:
+                parts.append(f"{_text(sp, value)} if {sp.sstr(condition)} else")
+        return " ".join(parts)
+    return sp.sstr(expr)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def local_value(op: Op, i: int, values: list) -> np.ndarray | None:
+    """The local derivative at the step's (scalar) inputs, from the same sympy derivative."""
+    if not callable(op.sympy) or op.kind not in ("elementwise", "other") or op.params:
+        return None
+    if not op.arity or any(np.ndim(v) for v in values):
+        return None
+    sp = import_sympy()
+
+    symbols = sp.symbols(" ".join(SYMBOLS[: op.arity]), real=True, seq=True)
+    try:
+        derivative = sp.diff(op.sympy(sp, *symbols), symbols[i])
+        derivative = derivative.replace(sp.DiracDelta, lambda *_: sp.Integer(0))
+        point = {sym: sp.Float(float(v)) for sym, v in zip(symbols, values)}
+        return np.float64(float(derivative.xreplace(point)))
+    except Exception:  # complex, undefined, or not a number: not shown
+        return None
