@@ -1,3 +1,3 @@
-from gradcli.commands.group import main
+from gradcli.commands import main
 
 main()

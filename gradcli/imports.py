@@ -1,5 +1,5 @@
-"""Heavy imports with the garbage collector paused: sympy (`import_sympy`, for a check), and
-rich, which `cli.emit` imports inside `collector_paused()` when it draws a table.
+"""Heavy imports with the garbage collector paused: sympy (`symbolic.sympy_import`, for a check),
+and rich, which `commands.output.emit` imports inside `collector_paused()` to draw a table.
 
 An import makes tens of thousands of objects that live as long as the process. With the garbage
 collector on, every collection during the import (and after it) scans them again, for nothing:
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 from collections.abc import Iterator
 
 _freezing = False
@@ -37,11 +36,3 @@ def collector_paused() -> Iterator[None]:
             gc.freeze()
         if was_enabled:
             gc.enable()
-
-
-def import_sympy():
-    """The sympy module (imported on first use: about 250 ms)."""
-    if "sympy" not in sys.modules:
-        with collector_paused():
-            import sympy  # noqa: F401
-    return sys.modules["sympy"]

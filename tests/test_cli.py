@@ -222,7 +222,10 @@ def test_the_installed_script_runs_as_a_real_process():
 # start-up time: what `gradcli grad` must not load (sympy 250 ms, rich 30 ms; the other commands'
 # modules, and what only an error message or another format needs, a few ms each)
 NOT_FOR_GRAD = [
-    *(f"gradcli.commands.{module}" for module in ("calculus", "diff", "check", "homework")),
+    *(
+        f"gradcli.commands.{m}"
+        for m in ("tape", "jacobian", "hessian", "diff", "check", "homework")
+    ),
     *("gradcli.commands.plot", "gradcli.commands.functions", "difflib", "shutil"),
 ]
 

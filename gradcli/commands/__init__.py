@@ -1,1 +1,12 @@
-"""gradcli.commands."""
+"""gradcli.commands: the command line, one module per command. The only part that imports click.
+
+What it knows: the words a user types, and every part below it, which it calls in order:
+`arguments` turns the words into a `Request`; the command runs it (`gradcli.program`), checks it
+(`gradcli.symbolic`) and hands the report to a renderer (`gradcli.render`) through `output.emit`.
+What it must not do: compute, check or draw anything itself. Errors become messages and exit
+codes here and nowhere else (`group.Group.main`).
+"""
+
+from .group import cli, main
+
+__all__ = ["cli", "main"]

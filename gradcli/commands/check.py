@@ -21,7 +21,7 @@ from gradcli.language.limits import Limits
 from gradcli.program.records import Declaration, Request
 
 from .arguments import ProgramCommand, read_program
-from .group import JSON_FLAG, TRACEBACK_FLAG, cli, format_option
+from .group import cli
 from .homework import (
     BUDGET_OPTION,
     CONTEXT,
@@ -42,6 +42,7 @@ from .homework import (
     short,
     write,
 )
+from .options import JSON_FLAG, TRACEBACK_FLAG, format_option
 
 WIDER_INTERVAL = (-30.0, 30.0)  # tried when too few points of the default one are usable
 NICE_POINTS = (1.0, 2.0, -1.0, 0.5, -2.0, 1.5, -0.5, 3.0)  # tried first: readable counterexamples
@@ -119,7 +120,7 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     number = not free_names(claim_program)
     digits = _decimal_tolerance(claim_program)
 
-    from gradcli.imports import import_sympy
+    from gradcli.symbolic.sympy_import import import_sympy
     from gradcli.symbolic.workers import start_worker
 
     import_sympy()

@@ -13,7 +13,7 @@ import click
 from gradcli.errors import ExitCode, UsageError
 
 from .arguments import ProgramCommand
-from .group import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, cli, format_option
+from .group import cli
 from .homework import (
     BUDGET_OPTION,
     CONTEXT,
@@ -32,6 +32,7 @@ from .homework import (
     short,
     write,
 )
+from .options import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, format_option
 
 DIFF_EPILOG = """\b
 Examples:

@@ -13,8 +13,10 @@ import sys
 
 from gradcli.errors import ExitCode
 
-from .group import JSON_FLAG, PLAIN_FLAG, cli, format_option, use_color
+from .group import cli
 from .homework import choose_format, json_text, write
+from .options import JSON_FLAG, PLAIN_FLAG, format_option
+from .output import use_color
 
 NONE = "-"
 MARKDOWN_COLUMNS = ("Function", "Aliases", "Namespaces", "Domain", "Derivative", "Description")

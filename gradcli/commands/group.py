@@ -1,203 +1,26 @@
-"""The command line: argv -> request -> evaluation -> report -> renderer -> exit code.
+"""The click group: the one place where errors become messages and exit codes (`Group.main`).
 
-This is the only place where errors become messages and exit codes (`Group.main`). Commands share
-their declarations and options through the `program_options` decorator (the words click does not
-parse are `arguments.py`'s), and their outputs through `emit`; none has a parser or a renderer of
-its own.
+`gradcli`'s commands live one per module (`grad.py`, `tape.py`, ...), each imported when it is
+named: `gradcli grad`, the command typed a hundred times a day, does not pay for loading the
+others.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import click
 
 from gradcli import __version__
-from gradcli.errors import ExitCode, GradcliError, UsageError
-from gradcli.imports import collector_paused, freeze_imports
-from gradcli.language.limits import DEFAULT_LIMITS
-from gradcli.program.records import Report
+from gradcli.errors import ExitCode, GradcliError
+from gradcli.imports import freeze_imports
 
-from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
-
-_FORMATS = ("table", "json", "plain", "csv")
-
-
-class SeedType(click.ParamType):
-    """An integer; the error reminds that `--seed` is an option, not a declaration."""
-
-    name = "integer"
-
-    def convert(self, value, param, ctx):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            self.fail(
-                f"--{param.name} takes an integer, not {value!r}; to declare an input named "
-                f"{param.name}, write --var {param.name}=VALUE",
-                param,
-                ctx,
-            )
-
-
-# Options that several commands share, spelt once (each use makes a fresh click.Option).
-JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-PLAIN_FLAG = click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain.")
-TRACEBACK_FLAG = click.option(
-    "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
-)
-
-
-def format_option(*choices: str, more: str = ""):
-    """--format, its first choice the default (None until a command resolves it with the flags)."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(choices),
-        default=None,
-        help=f"Output format (default: {choices[0]}){more}.",
-    )
-
-
-def program_options(command):
-    """The declarations and options every program-running command shares (grad, jacobian, ...)."""
-    options = [
-        click.argument("words", nargs=-1, type=click.UNPROCESSED),
-        click.option(
-            "--var",
-            multiple=True,
-            metavar="NAME=VALUE",
-            help="Declare a trainable variable (same as --NAME VALUE).",
-        ),
-        click.option(
-            "--frozen",
-            multiple=True,
-            metavar="NAME=VALUE",
-            help="Declare a variable with trainable=False.",
-        ),
-        click.option(
-            "--const",
-            multiple=True,
-            metavar="NAME=VALUE",
-            help="Declare a constant (not watched unless --watch).",
-        ),
-        click.option("--watch", multiple=True, metavar="NAME", help="Watch an input or statement."),
-        click.option(
-            "--auto-watch/--no-auto-watch",
-            default=True,
-            help="Watch trainable variables when read (watch_accessed_variables).",
-        ),
-        click.option(
-            "--wrt",
-            multiple=True,
-            metavar="NAME",
-            help="Differentiate with respect to NAME (default: every input).",
-        ),
-        click.option(
-            "--target",
-            multiple=True,
-            metavar="NAME",
-            help="Differentiate NAME (default: the last statement).",
-        ),
-        click.option(
-            "--unconnected",
-            type=click.Choice(["none", "zero"]),
-            default="none",
-            help="Gradient of an unconnected source: None or zeros.",
-        ),
-        click.option(
-            "--stop",
-            multiple=True,
-            metavar="NAME",
-            help="Evaluate statement NAME with recording paused.",
-        ),
-        click.option("--seed", type=SeedType(), default=0, help="Seed for random values."),
-        click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64"),
-        click.option(
-            "--check/--no-check",
-            default=None,
-            help="Cross-check with sympy (default: on for tables, off for json/plain).",
-        ),
-        format_option(*_FORMATS, more="; csv: one row per point of an elementwise program"),
-        JSON_FLAG,
-        PLAIN_FLAG,
-        click.option(
-            "--max-elements",
-            type=int,
-            default=DEFAULT_LIMITS.max_elements,
-            show_default=True,
-            help="Largest tensor allowed.",
-        ),
-        click.option(
-            "--max-program-chars",
-            type=int,
-            default=DEFAULT_LIMITS.max_program_chars,
-            show_default=True,
-        ),
-        click.option("--max-depth", type=int, default=DEFAULT_LIMITS.max_depth, show_default=True),
-        TRACEBACK_FLAG,
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def output_format(options: dict) -> str:
-    chosen = [
-        f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag
-    ]
-    if options["fmt"]:
-        chosen.append(options["fmt"])
-    if len(set(chosen)) > 1:
-        raise UsageError(f"choose one output format, not {' and '.join(sorted(set(chosen)))}")
-    return chosen[0] if chosen else "table"
-
-
-def wants_check(options: dict, fmt: str) -> bool:
-    return options["check"] if options["check"] is not None else fmt == "table"
-
-
-def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def emit(report: Report, fmt: str, renderer=None) -> int:
-    """Write the report in the chosen format; warnings to stderr. Returns the exit code.
-
-    `renderer`: for reports of another kind (jacobian, hessian, tape), a namespace with the same
-    functions as `gradcli.render` (to_table, to_json, to_plain, ...); `gradcli.render` by default.
-    """
-    from gradcli.render import report as render
-
-    render = render if renderer is None else renderer
-    for warning in report.evaluation.warnings:
-        click.echo(warning, err=True)
-    if fmt == "json":
-        text = render.to_json(report)
-    elif fmt == "plain":
-        text = render.to_plain(report)
-    elif fmt == "csv":
-        text = render.to_csv(report)
-    elif fmt == "dot":  # gradcli tape --dot
-        text = render.to_dot(report)
-    else:
-        with collector_paused():  # rich's import, the bulk of a table's time, makes no garbage
-            text = render.to_table(report, color=use_color())
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return ExitCode.OK if report.agrees else ExitCode.CHECK_DISAGREES
-
-
-# ---------------------------------------------------------------- commands
-
-
-# Commands defined in other modules, imported when named (or listed): `gradcli grad`, the
-# command typed a hundred times a day, does not pay for loading them.
 LAZY_COMMANDS = {
-    "tape": "calculus",
-    "jacobian": "calculus",
-    "hessian": "calculus",
+    "grad": "grad",
+    "tape": "tape",
+    "jacobian": "jacobian",
+    "hessian": "hessian",
     "diff": "diff",
     "check": "check",
     "plot": "plot",
@@ -273,69 +96,6 @@ Examples:
 def cli():
     """Gradients on the command line: reverse-mode autodiff with TensorFlow's GradientTape
     semantics, checked against sympy."""
-
-
-GRAD_EPILOG = """\b
-Examples:
-  gradcli grad "x**2" --x 3 --plain                      # 6.0
-  gradcli grad "x0**2 + x1**2" --x0 3 --frozen x1=3      # x1 is not watched
-  gradcli grad "y = x*x; z = y*y" --x 3 --target z --target y --json
-  gradcli grad "x**3" --x 2 --order 3 --plain            # 6.0, the third derivative
-"""
-
-
-@cli.command(
-    cls=ProgramCommand,
-    epilog=GRAD_EPILOG,
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-)
-@program_options
-@click.option(
-    "--order",
-    type=click.IntRange(min=1),
-    default=1,
-    metavar="N",
-    help="The N-th derivative (N nested tapes), for scalar sources.",
-)
-@click.option(
-    "--max-tape-ops",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_tape_ops,
-    show_default=True,
-    help="Operations a tape may hold before --order differentiates it again.",
-)
-def grad(words, **options):
-    """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.
-
-    Declare inputs with --NAME VALUE (a trainable variable), --var NAME=VALUE, --frozen NAME=VALUE
-    or --const NAME=VALUE. A VALUE is a number, a list such as "[[1, 2], [3, 4]]", a constructor
-    such as "zeros(3)" or "normal((3, 2))", or @FILE (.npy, .csv, .json, .txt).
-    """
-    from gradcli.program.run import evaluate
-
-    fmt = output_format(options)
-    request = build_request(words, options, COMMAND_OPTION_NAMES)
-    order = options["order"]
-    if order > 1:
-        from gradcli.program.derivatives import derivatives_of_order
-
-        evaluation = derivatives_of_order(request, order)
-    else:
-        evaluation = evaluate(request)
-    if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
-        from .homework import check_csv
-
-        check_csv(request, evaluation)
-    checks: tuple = ()
-    if wants_check(options, fmt) and order > 1:
-        from gradcli.symbolic.derivative_checks import check_order
-
-        checks = check_order(request, evaluation)
-    elif wants_check(options, fmt):
-        from gradcli.symbolic.check import cross_check
-
-        checks = cross_check(request, evaluation)
-    sys.exit(emit(Report(evaluation, checks), fmt))
 
 
 # ---------------------------------------------------------------- the edge

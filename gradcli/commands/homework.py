@@ -319,7 +319,7 @@ def choose_format(fmt: str | None, flags: dict, default: str) -> str:
 def collect(produce, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
     """Run `produce` in a worker (`workers.start_worker`): its first message within `timeout`
     seconds (else SymbolicError), then whatever else it sends within `budget` seconds."""
-    from gradcli.imports import import_sympy
+    from gradcli.symbolic.sympy_import import import_sympy
     from gradcli.symbolic.workers import GRACE, Late, start_worker
 
     import_sympy()  # imported here, once: a forked worker does not import it again

@@ -13,7 +13,7 @@ from gradcli.errors import ExitCode, UsageError
 from gradcli.language import syntax as s
 
 from .arguments import ProgramCommand
-from .group import TRACEBACK_FLAG, cli
+from .group import cli
 from .homework import (
     CONTEXT,
     EXPRESSION,
@@ -23,6 +23,7 @@ from .homework import (
     sample_intervals,
     write,
 )
+from .options import TRACEBACK_FLAG
 
 PLOT_EPILOG = """\b
 Examples:

@@ -32,10 +32,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from gradcli.errors import GradcliError
-from gradcli.imports import import_sympy
 from gradcli.program.forward import ForwardRun, input_elements, run_forward
 from gradcli.program.records import Check, Evaluation, Request
 
+from .sympy_import import import_sympy
 from .translate import (
     MAX_DEPTH,
     MAX_SHOWN_TREE,

@@ -24,7 +24,6 @@ import warnings
 import numpy as np
 
 from gradcli.errors import GradcliError
-from gradcli.imports import import_sympy
 from gradcli.program.forward import ForwardRun, input_elements, run_forward
 from gradcli.program.records import Check, Evaluation, Request
 from gradcli.record import replace
@@ -38,6 +37,7 @@ from .check import (
     tolerances,
     unit_vector,
 )
+from .sympy_import import import_sympy
 from .translate import (
     MAX_DEPTH,
     MAX_TREE,

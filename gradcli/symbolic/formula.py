@@ -27,10 +27,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
-from gradcli.imports import import_sympy
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
+from .sympy_import import import_sympy
 from .translate import (
     MAX_SHOWN_TREE,
     NoSympyForm,

@@ -14,10 +14,10 @@ import re
 import numpy as np
 
 from gradcli.engine.primitives import Op
-from gradcli.imports import import_sympy
 from gradcli.record import Record
 
 from .formula import local_derivatives
+from .sympy_import import import_sympy
 
 __all__ = ["SYMBOLS", "LocalRule", "local_rule", "local_value"]
 

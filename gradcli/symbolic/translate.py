@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, REGISTRY, Op
-from gradcli.imports import import_sympy
 from gradcli.language.walker import Walker, statement_label
 from gradcli.program.forward import ForwardRun, run_forward
 from gradcli.program.records import Request
+
+from .sympy_import import import_sympy
 
 MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)

@@ -1,0 +1,81 @@
+"""`gradcli grad PROGRAM`: the gradient of a program's target with respect to its inputs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.language.limits import DEFAULT_LIMITS
+from gradcli.program.records import Report
+
+from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .group import cli
+from .options import (
+    output_format,
+    program_options,
+    wants_check,
+)
+from .output import emit
+
+GRAD_EPILOG = """\b
+Examples:
+  gradcli grad "x**2" --x 3 --plain                      # 6.0
+  gradcli grad "x0**2 + x1**2" --x0 3 --frozen x1=3      # x1 is not watched
+  gradcli grad "y = x*x; z = y*y" --x 3 --target z --target y --json
+  gradcli grad "x**3" --x 2 --order 3 --plain            # 6.0, the third derivative
+"""
+
+
+@cli.command(
+    cls=ProgramCommand,
+    epilog=GRAD_EPILOG,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@program_options
+@click.option(
+    "--order",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
+    help="The N-th derivative (N nested tapes), for scalar sources.",
+)
+@click.option(
+    "--max-tape-ops",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_tape_ops,
+    show_default=True,
+    help="Operations a tape may hold before --order differentiates it again.",
+)
+def grad(words, **options):
+    """Gradient of PROGRAM's last statement (or --target) with respect to its inputs.
+
+    Declare inputs with --NAME VALUE (a trainable variable), --var NAME=VALUE, --frozen NAME=VALUE
+    or --const NAME=VALUE. A VALUE is a number, a list such as "[[1, 2], [3, 4]]", a constructor
+    such as "zeros(3)" or "normal((3, 2))", or @FILE (.npy, .csv, .json, .txt).
+    """
+    from gradcli.program.run import evaluate
+
+    fmt = output_format(options)
+    request = build_request(words, options, COMMAND_OPTION_NAMES)
+    order = options["order"]
+    if order > 1:
+        from gradcli.program.derivatives import derivatives_of_order
+
+        evaluation = derivatives_of_order(request, order)
+    else:
+        evaluation = evaluate(request)
+    if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
+        from .homework import check_csv
+
+        check_csv(request, evaluation)
+    checks: tuple = ()
+    if wants_check(options, fmt) and order > 1:
+        from gradcli.symbolic.derivative_checks import check_order
+
+        checks = check_order(request, evaluation)
+    elif wants_check(options, fmt):
+        from gradcli.symbolic.check import cross_check
+
+        checks = cross_check(request, evaluation)
+    sys.exit(emit(Report(evaluation, checks), fmt))

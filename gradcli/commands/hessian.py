@@ -1,0 +1,42 @@
+"""`gradcli hessian PROGRAM`: every second derivative of a scalar target, by nested tapes."""
+
+from __future__ import annotations
+
+import sys
+
+from gradcli.record import replace
+
+from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .group import cli
+from .options import SETTINGS, format_without_csv, program_options, wants_check
+from .output import emit
+
+HESSIAN_EPILOG = """\b
+Examples:
+  gradcli hessian "x**2 * y + sin(x*y)" --x 0.7 --y -1.3
+  gradcli hessian "sum(x**3)" --x "[1, 2]" --plain          # [[6.0,0.0],[0.0,12.0]]
+  gradcli hessian "mean((w*x - 1)**2)" --w 0.5 --const x="[1, 2, 3]" --json
+"""
+
+
+@cli.command(cls=ProgramCommand, epilog=HESSIAN_EPILOG, context_settings=SETTINGS)
+@program_options
+def hessian(words, **options):
+    """Hessian of PROGRAM's scalar last statement (or --target): every second derivative.
+
+    Computed with two nested tapes (the gradient, recorded, then differentiated again), a block
+    d2f/da db for every pair of sources, of shape a.shape + b.shape. The blocks are checked for
+    symmetry and cross-checked with sympy's hessian (finite differences of the gradient for
+    larger programs). Declarations and options are grad's.
+    """
+    fmt = format_without_csv(options)
+    request = build_request(words, options, COMMAND_OPTION_NAMES)
+    from gradcli.program.derivatives import hessian as hessians
+    from gradcli.render.calculus import HESSIAN
+
+    result = hessians(request)
+    if wants_check(options, fmt):
+        from gradcli.symbolic.derivative_checks import check_hessian
+
+        result = replace(result, checks=check_hessian(request, result))
+    sys.exit(emit(result, fmt, HESSIAN))

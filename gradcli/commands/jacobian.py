@@ -1,0 +1,42 @@
+"""`gradcli jacobian PROGRAM`: every d target[i] / d source[j], TensorFlow's `tape.jacobian`."""
+
+from __future__ import annotations
+
+import sys
+
+from gradcli.record import replace
+
+from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .group import cli
+from .options import SETTINGS, format_without_csv, program_options, wants_check
+from .output import emit
+
+JACOBIAN_EPILOG = """\b
+Examples:
+  gradcli jacobian "x * [3., 4.]" --x 2                          # the column 3, 4
+  gradcli jacobian "W @ x" --const W="[[1,2],[3,4]]" --x "[1,1]"  # the matrix W
+  gradcli jacobian "tanh(x)" --x "[0, 1, 2]" --json
+"""
+
+
+@cli.command(cls=ProgramCommand, epilog=JACOBIAN_EPILOG, context_settings=SETTINGS)
+@program_options
+def jacobian(words, **options):
+    """Jacobian of PROGRAM's last statement (or --target) with respect to its inputs.
+
+    Each entry is d target[i] / d source[j]; the Jacobian has shape target.shape + source.shape,
+    TensorFlow's rule. Up to two axes it is shown as a matrix, else as JSON. It is cross-checked
+    entry by entry with sympy, or with finite differences for larger programs. Declarations and
+    options are grad's.
+    """
+    fmt = format_without_csv(options)
+    request = build_request(words, options, COMMAND_OPTION_NAMES)
+    from gradcli.program.derivatives import jacobian as jacobians
+    from gradcli.render.calculus import JACOBIAN
+
+    report = jacobians(request)
+    if wants_check(options, fmt):
+        from gradcli.symbolic.derivative_checks import check_jacobians
+
+        report = replace(report, checks=check_jacobians(request, report.evaluation))
+    sys.exit(emit(report, fmt, JACOBIAN))

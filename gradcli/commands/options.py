@@ -1,0 +1,166 @@
+"""The options the commands share, each spelt once: program_options (the declarations and
+options of every command that differentiates a program), --format and its flags, --seed.
+
+The words click does not parse (PROGRAM and the `--NAME VALUE` declarations) are
+`arguments.py`'s.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gradcli.errors import UsageError
+from gradcli.language.limits import DEFAULT_LIMITS
+
+_FORMATS = ("table", "json", "plain", "csv")
+
+
+class SeedType(click.ParamType):
+    """An integer; the error reminds that `--seed` is an option, not a declaration."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            self.fail(
+                f"--{param.name} takes an integer, not {value!r}; to declare an input named "
+                f"{param.name}, write --var {param.name}=VALUE",
+                param,
+                ctx,
+            )
+
+
+# Options that several commands share, spelt once (each use makes a fresh click.Option).
+JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+PLAIN_FLAG = click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain.")
+TRACEBACK_FLAG = click.option(
+    "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
+)
+
+
+def format_option(*choices: str, more: str = ""):
+    """--format, its first choice the default (None until a command resolves it with the flags)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=None,
+        help=f"Output format (default: {choices[0]}){more}.",
+    )
+
+
+def program_options(command):
+    """The declarations and options every program-running command shares (grad, jacobian, ...)."""
+    options = [
+        click.argument("words", nargs=-1, type=click.UNPROCESSED),
+        click.option(
+            "--var",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a trainable variable (same as --NAME VALUE).",
+        ),
+        click.option(
+            "--frozen",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a variable with trainable=False.",
+        ),
+        click.option(
+            "--const",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Declare a constant (not watched unless --watch).",
+        ),
+        click.option("--watch", multiple=True, metavar="NAME", help="Watch an input or statement."),
+        click.option(
+            "--auto-watch/--no-auto-watch",
+            default=True,
+            help="Watch trainable variables when read (watch_accessed_variables).",
+        ),
+        click.option(
+            "--wrt",
+            multiple=True,
+            metavar="NAME",
+            help="Differentiate with respect to NAME (default: every input).",
+        ),
+        click.option(
+            "--target",
+            multiple=True,
+            metavar="NAME",
+            help="Differentiate NAME (default: the last statement).",
+        ),
+        click.option(
+            "--unconnected",
+            type=click.Choice(["none", "zero"]),
+            default="none",
+            help="Gradient of an unconnected source: None or zeros.",
+        ),
+        click.option(
+            "--stop",
+            multiple=True,
+            metavar="NAME",
+            help="Evaluate statement NAME with recording paused.",
+        ),
+        click.option("--seed", type=SeedType(), default=0, help="Seed for random values."),
+        click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64"),
+        click.option(
+            "--check/--no-check",
+            default=None,
+            help="Cross-check with sympy (default: on for tables, off for json/plain).",
+        ),
+        format_option(*_FORMATS, more="; csv: one row per point of an elementwise program"),
+        JSON_FLAG,
+        PLAIN_FLAG,
+        click.option(
+            "--max-elements",
+            type=int,
+            default=DEFAULT_LIMITS.max_elements,
+            show_default=True,
+            help="Largest tensor allowed.",
+        ),
+        click.option(
+            "--max-program-chars",
+            type=int,
+            default=DEFAULT_LIMITS.max_program_chars,
+            show_default=True,
+        ),
+        click.option("--max-depth", type=int, default=DEFAULT_LIMITS.max_depth, show_default=True),
+        TRACEBACK_FLAG,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_format(options: dict) -> str:
+    chosen = [
+        f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag
+    ]
+    if options["fmt"]:
+        chosen.append(options["fmt"])
+    if len(set(chosen)) > 1:
+        raise UsageError(f"choose one output format, not {' and '.join(sorted(set(chosen)))}")
+    return chosen[0] if chosen else "table"
+
+
+def wants_check(options: dict, fmt: str) -> bool:
+    return options["check"] if options["check"] is not None else fmt == "table"
+
+
+# The settings of every command that takes PROGRAM and --NAME VALUE declarations.
+SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+def format_without_csv(options: dict, dot: bool = False) -> str:
+    fmt = output_format(options)
+    if fmt == "csv":
+        raise UsageError(
+            "--format csv is for gradcli grad (a row per point); use --json or --plain"
+        )
+    if dot:
+        if options["as_json"] or options["as_plain"] or options["fmt"] not in (None, "table"):
+            raise UsageError(f"choose one output format, not dot and {fmt}")
+        return "dot"
+    return fmt

@@ -1,0 +1,46 @@
+"""`gradcli tape PROGRAM`: what the tape records, and the backward pass over it, step by step."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gradcli.record import replace
+
+from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .group import cli
+from .options import SETTINGS, format_without_csv, program_options, wants_check
+from .output import emit
+
+TAPE_EPILOG = """\b
+Examples:
+  gradcli tape "y = x*x; z = y*y" --x 3       # two steps; backward 18, then 108
+  gradcli tape "y = x*x + x" --x 3 --plain    # x is used twice: its contributions are summed
+  gradcli tape "sin(x) * y" --x 1 --y 2 --dot | dot -Tsvg > tape.svg
+"""
+
+
+@cli.command(cls=ProgramCommand, epilog=TAPE_EPILOG, context_settings=SETTINGS)
+@program_options
+@click.option("--dot", is_flag=True, help="The graph in Graphviz DOT (for `dot -Tsvg`).")
+def tape(words, dot, **options):
+    """What the tape records for PROGRAM, and the backward pass over it, step by step.
+
+    The forward table lists each operation with its source text, inputs and value, and whether
+    the tape recorded it (and why not). The backward table runs the chain rule from the last
+    step: the gradient arriving at each step, the local rule (d/da (a*b) = b), and what it adds
+    to each input; a value used more than once gets the sum of its contributions. The final
+    gradients are grad's, with the same cross-check. Declarations and options are grad's.
+    """
+    fmt = format_without_csv(options, dot)
+    request = build_request(words, options, COMMAND_OPTION_NAMES)
+    from gradcli.program.recording import record
+    from gradcli.render.tape import TAPE
+
+    view = record(request)
+    if wants_check(options, fmt):
+        from gradcli.symbolic.check import cross_check
+
+        view = replace(view, checks=cross_check(request, view.evaluation))
+    sys.exit(emit(view, fmt, TAPE))
