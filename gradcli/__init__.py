@@ -14,9 +14,9 @@ import gc as _gc
 _was_collecting = _gc.isenabled()
 _gc.disable()
 
-from gradcli.engine import layers  # noqa: E402
-from gradcli.engine.layers import Module  # noqa: E402
-from gradcli.engine.namespaces import (  # noqa: E402
+from .engine import layers  # noqa: E402
+from .engine.layers import Module  # noqa: E402
+from .engine.namespaces import (  # noqa: E402
     arange,
     bool_,
     eye,
@@ -35,16 +35,21 @@ from gradcli.engine.namespaces import (  # noqa: E402
     random,
     zeros,
 )
-from gradcli.engine.primitives import REGISTRY  # noqa: E402
-from gradcli.engine.tape import GradientTape, UnconnectedGradients  # noqa: E402
-from gradcli.engine.tensor import Tensor, Variable, constant, convert_to_tensor  # noqa: E402
-
+from .engine.primitives import REGISTRY  # noqa: E402
+from .engine.tape import GradientTape, UnconnectedGradients  # noqa: E402
+from .engine.tensor import Tensor, Variable, constant, convert_to_tensor  # noqa: E402
 from .errors import GradcliError  # noqa: E402
 
 __version__ = "0.1.0"
 
 if _was_collecting:
     _gc.enable()
+
+# The engine's modules under the names they had as gradcli's top-level modules (0.1): code that
+# reached `gc.tape`, `gc.ops.REGISTRY`, ... through the package keeps working.
+from .engine import namespaces as api  # noqa: E402, F401
+from .engine import nest, tape, tensor  # noqa: E402, F401
+from .engine import primitives as ops  # noqa: E402, F401
 
 globals().update(public_functions())  # gc.sin, gc.reduce_sum, gc.matmul, ... from the registry
 range = arange  # noqa: A001 - TensorFlow's name for it (tf.range)
