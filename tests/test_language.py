@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
+from hostile_looking import ACCEPTED_HOSTILE_LOOKING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.errors import GradcliError, LimitError, ParseError, Span
 from gradcli.language.limits import Limits
-from gradcli.language.parser import KEYWORD_MESSAGES, parse, parse_expression, unparse
+from gradcli.language.parser import parse, parse_expression
 from gradcli.language.syntax import (
     Assign,
     Binary,
@@ -24,6 +24,7 @@ from gradcli.language.syntax import (
     Name,
     Node,
     Number,
+    Program,
     Slice,
     String,
     Subscript,
@@ -31,6 +32,8 @@ from gradcli.language.syntax import (
     Unary,
 )
 from gradcli.language.syntax import fields as node_fields
+from gradcli.language.tokens import KEYWORD_MESSAGES
+from gradcli.language.unparse import unparse
 
 SPAN_FIELDS = {"span", "op_span", "name_span"}
 
@@ -760,33 +763,24 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=[repr(t)[:30] for t in HOSTILE])
-def test_hostile_inputs_are_rejected_quickly(text):
+def test_hostile_inputs_are_rejected(text):
+    # how fast is a benchmark's to judge (benchmarks/bench_parser.py), never a unit test's
     for parser in (parse, parse_expression):
-        started = time.perf_counter()
         with pytest.raises((ParseError, LimitError)) as info:
             parser(text)
-        assert time.perf_counter() - started < 1.0
         assert info.value.message
         assert str(info.value)  # rendering never fails either
-
-
-ACCEPTED_HOSTILE_LOOKING = [
-    "9**9**9",
-    "10**1000",
-    "1" + "0" * 10_000,
-    "+".join(["x"] * 30_000),
-    "x = (1)",
-    "\t x \t",
-]
 
 
 @pytest.mark.parametrize(
     "text", ACCEPTED_HOSTILE_LOOKING, ids=[t[:20] for t in ACCEPTED_HOSTILE_LOOKING]
 )
-def test_hostile_looking_but_valid_inputs_parse_quickly(text):
-    started = time.perf_counter()
-    parse(text)
-    assert time.perf_counter() - started < 1.0
+def test_hostile_looking_but_valid_inputs_parse(text):
+    # how fast is benchmarks/bench_parser.py's to judge (it reads these same cases), not a test's
+    program = parse(text)
+    assert isinstance(program, Program)
+    assert program.source == text
+    assert len(program.statements) == 1
 
 
 # These parse as an ordinary call to a plain name: the language has no notion of builtins, and the

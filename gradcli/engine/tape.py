@@ -1,8 +1,10 @@
-"""`GradientTape`: what gets recorded, and the backward walk over the record.
+"""`GradientTape`: what gets recorded, and the entry points that differentiate the record.
 
 TensorFlow's semantics: a tape records the primitives run while it is open that depend on a
 watched value; reading a trainable variable watches it (unless `watch_accessed_variables=False`);
-constants are watched only when asked. `gradient` walks the record once, in reverse, iteratively.
+constants are watched only when asked. `gradient` walks the record once, in reverse, iteratively
+(the walk itself is in `backward`); `jacobian` walks it once per element of the target. The record
+keeps only the forward values that gradient rules read, with data-less stand-ins elsewhere.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from gradcli.errors import ArgumentError, GradientError
+from gradcli.errors import ArgumentError
 
 from . import nest
-from .primitives import REGISTRY, getitem, reshape, stack, transpose, unbroadcast, zeros_like
+from .backward import consumed, depends_on, observed, seeded, walk
+from .primitives import REGISTRY, getitem, reshape, stack, transpose, zeros_like
 from .tensor import STATE, Tensor, Variable, to_numpy
 
 _READ = REGISTRY["identity"]  # a variable read is recorded as identity(variable) -> tensor
@@ -34,7 +37,7 @@ class GradientTape:
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent
         self._auto_watch = watch_accessed_variables
-        self._observer = None  # `gradcli tape`: sees each step of the backward walk (`_observed`)
+        self._observer = None  # `gradcli tape` watches the backward walk (`backward.observed`)
         self.reset()
 
     # ------------------------------------------------------------ recording
@@ -195,7 +198,7 @@ class GradientTape:
         if released:
             self._entries = None  # released: a second call raises
         source_ids = {s._id for s in sources}
-        needed = _depends_on(entries, source_ids & self._live)
+        needed = depends_on(entries, source_ids & self._live)
         # inside its own `with`, as in TensorFlow: a persistent tape records its backward pass (for
         # higher derivatives); a non-persistent one stops recording once used up
         paused = self in STATE.recording and not self._persistent
@@ -204,14 +207,14 @@ class GradientTape:
         raw = not STATE.recording  # nothing can record the backward pass: run rules on numpy
         try:
             STATE.raw = raw
-            grads = _seeded(targets, seeds, needed | source_ids, raw)
+            grads = seeded(targets, seeds, needed | source_ids, raw)
             # the callers' lists, made for this call: emptied, each seed lives in `grads` alone
             # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
             seeds.clear()
-            order = _consumed(entries) if released else reversed(entries)
+            order = consumed(entries) if released else reversed(entries)
             if self._observer is not None:
-                order = _observed(order, grads, self._observer)
-            _walk(order, grads, needed, source_ids, raw)
+                order = observed(order, grads, self._observer)
+            walk(order, grads, needed, source_ids, raw)
         finally:
             STATE.raw = False
             if paused and self._entries is not None:
@@ -219,84 +222,6 @@ class GradientTape:
         if raw:
             return {k: Tensor(to_numpy(v)) for k, v in grads.items() if k in source_ids}
         return grads
-
-
-def _walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
-    """The chain rule, backwards over the record: one loop, no recursion."""
-    # The hot loop of every gradient: methods are bound to local names once, and the shape check
-    # is a plain comparison (`unbroadcast` is called only when the shapes differ).
-    get, pop = grads.get, grads.pop
-    for op, inputs, out, kwargs in entries:
-        key = out._id
-        g = get(key) if key in source_ids else pop(key, None)
-        if g is None:
-            continue
-        ans = out._value if raw else out
-        args = [x._value for x in inputs] if raw else inputs
-        rules = op.grads
-        for i, x in enumerate(inputs):
-            xid = x._id
-            if xid not in needed:
-                continue
-            rule = rules[i] if op.arity else op.rule(i)  # arity 0: variadic, one shared rule
-            if rule is None:
-                continue
-            gx = rule(g, ans, *args, **kwargs)
-            shape = x._value.shape  # x.shape, for a tensor or a variable, without the property
-            if gx.shape != shape:
-                if op.broadcasts:
-                    gx = unbroadcast(gx, shape)
-                if gx.shape != shape:
-                    raise GradientError(
-                        f"the gradient rule of '{op.name}' gave shape {gx.shape} "
-                        f"for input {i} of shape {shape}"
-                    )
-            previous = get(xid)
-            grads[xid] = gx if previous is None else previous + gx
-
-
-def _observed(entries, grads: dict, observer):
-    """The record as `_walk` reads it, with each step shown to `observer` (for `gradcli tape`).
-
-    `_walk` itself is untouched: before each entry is walked, `observer.step(entry, g)` gets the
-    gradient arriving at its output (None: none arrives), and the entry's op is replaced by a copy
-    whose rules report each input's contribution, `observer.contribution(i, gx)`, as the rule
-    returns it (before broadcasting is undone). `observer.backward_pass(grads)` opens each walk.
-    """
-    import dataclasses
-
-    observer.backward_pass(grads)
-    reporting: dict = {}
-    for op, inputs, out, kwargs in entries:
-        if op not in reporting:
-            reporting[op] = dataclasses.replace(
-                op,
-                grads=tuple(
-                    None if rule is None else _reporting_rule(rule, i, op.variadic, observer)
-                    for i, rule in enumerate(op.grads)
-                ),
-            )
-        observer.step((op, inputs, out, kwargs), grads.get(out._id))
-        yield reporting[op], inputs, out, kwargs
-
-
-def _reporting_rule(rule, i: int, variadic: bool, observer):
-    def reported(g, ans, *args, **kwargs):
-        gx = rule(g, ans, *args, **kwargs)
-        observer.contribution(kwargs["index"] if variadic else i, gx)
-        return gx
-
-    return reported
-
-
-def _consumed(entries: list):
-    """A released record, last entry first, each taken off the list as the walk reaches it.
-
-    Nothing else holds most forward values, so each is freed as soon as the walk is past the rules
-    that read it, and the backward pass's own arrays reuse that memory instead of new pages.
-    """
-    while entries:
-        yield entries.pop()
 
 
 class _Unsaved:
@@ -335,17 +260,6 @@ def _saved(op, inputs, out: Tensor) -> tuple:
     return inputs, out
 
 
-def _depends_on(entries: list, source_ids: set) -> set:
-    """Ids of the recorded values through which a watched source can reach the target."""
-    needed = set(source_ids)
-    for _op, inputs, out, _kwargs in entries:
-        for x in inputs:
-            if x._id in needed:
-                needed.add(out._id)
-                break
-    return needed
-
-
 def _seeds(targets: list, output_gradients) -> list:
     if output_gradients is None:
         return [np.ones(np.shape(_value(t)), dtype=np.result_type(_value(t))) for t in targets]
@@ -359,25 +273,6 @@ def _seeds(targets: list, output_gradients) -> list:
                 f"the target's shape {np.shape(_value(t))}"
             )
     return seeds
-
-
-def _seeded(targets: list, seeds: list, needed: set, raw: bool) -> dict:
-    """The seeds of the walk: each target's output gradient, when the target is on a path from a
-    source or is a source itself (then, as in TensorFlow, its gradient is the seed, watched or
-    not: d(x)/d(x) = 1)."""
-    grads: dict = {}
-    for t, seed in zip(targets, seeds):
-        key = getattr(t, "_id", None)  # a target that is a plain number depends on nothing
-        if key not in needed:
-            continue
-        seed = (
-            to_numpy(seed)
-            if raw
-            else (seed if isinstance(seed, Tensor) else Tensor(to_numpy(seed)))
-        )
-        previous = grads.get(key)
-        grads[key] = seed if previous is None else previous + seed
-    return grads
 
 
 def _checked_sources(sources) -> list:

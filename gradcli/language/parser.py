@@ -3,6 +3,7 @@
 Text in, `syntax.Program` (or one `Expr`) out. Nothing here evaluates anything, and nothing uses
 eval/exec/compile/ast: only the small grammar below parses, so every other piece of Python is
 rejected by construction, with a message that says what was expected and a caret under the token.
+The way back, from a tree to text, is the `unparse` module.
 
     program    := statement ((NEWLINE | ';') statement)*        (empty statements are fine)
     statement  := NAME '=' expr | expr
@@ -37,12 +38,13 @@ from .syntax import (
     Unary,
     replace,
 )
-from .tokens import KEYWORD_MESSAGES, NOT_OURS, Token, describe, shorten, tokenize
+from .tokens import NOT_OURS, Token, describe, shorten, tokenize
 
-__all__ = ["KEYWORD_MESSAGES", "parse", "parse_expression", "unparse"]
+__all__ = ["BINARY_PRECEDENCE", "parse", "parse_expression"]
 
-_BINARY_PRECEDENCE = {op: 1 for op in ("<", "<=", ">", ">=", "==", "!=")}
-_BINARY_PRECEDENCE.update({"+": 2, "-": 2, "*": 3, "/": 3, "@": 3})
+# How tightly each binary operator binds (higher binds tighter); `unparse` reads it too.
+BINARY_PRECEDENCE = {op: 1 for op in ("<", "<=", ">", ">=", "==", "!=")}
+BINARY_PRECEDENCE.update({"+": 2, "-": 2, "*": 3, "/": 3, "@": 3})
 
 
 class _Parser:
@@ -171,9 +173,9 @@ class _Parser:
         operands = [self.unary()]
         ops: list[tuple[Token, int]] = []
         compared = False
-        while self.tok.kind == "op" and self.tok.text in _BINARY_PRECEDENCE:
+        while self.tok.kind == "op" and self.tok.text in BINARY_PRECEDENCE:
             op = self.advance()
-            level = _BINARY_PRECEDENCE[op.text]
+            level = BINARY_PRECEDENCE[op.text]
             if level == 1 and compared:
                 message = "chained comparisons are not supported; use parentheses"
                 raise self.error(message, op.span)
@@ -384,77 +386,3 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
 def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> Expr:
     """Parse exactly one expression, e.g. a declared value `[[1, 2], [3, 4]]` or `zeros(3)`."""
     return _run(text, limits, _Parser.single_expression)
-
-
-# Binding strength for `unparse`: an operand weaker than its context gets parentheses.
-_UNPARSE_LEVEL = {**_BINARY_PRECEDENCE, "**": 5}
-_ATOM_LEVEL = 6
-
-
-def unparse(node: Expr | Slice | Keyword) -> str:
-    """Source text for an expression, with only the parentheses it needs (for messages).
-
-    Iterative, with an explicit stack: a 30,000-term sum is deeper than Python's recursion limit.
-    `parse_expression(unparse(e))` equals `e` up to spans.
-    """
-    out: list[str] = []
-    stack: list = [(node, 0)]  # items are text to emit or (node, weakest level allowed there)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        node, context = item
-        pieces = _unparse_pieces(node)
-        level = _node_level(node)
-        if level < context:
-            pieces = ["(", *pieces, ")"]
-        stack.extend(reversed(pieces))
-    return "".join(out)
-
-
-def _node_level(node) -> int:
-    if isinstance(node, Binary | Compare):
-        return _UNPARSE_LEVEL[node.op]
-    return 4 if isinstance(node, Unary) else _ATOM_LEVEL
-
-
-def _joined(items) -> list:
-    """Comma-separated items, each allowed any expression (the commas delimit them)."""
-    pieces: list = []
-    for i, item in enumerate(items):
-        pieces += [", "] * (i > 0) + [(item, 0)]
-    return pieces
-
-
-def _unparse_pieces(node) -> list:
-    """One node's text as a list of strings and (child, level) pairs still to expand."""
-    if isinstance(node, Number):
-        return [node.text]
-    if isinstance(node, String):
-        escaped = node.value.replace("\\", "\\\\").replace('"', '\\"')
-        return ['"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"']
-    if isinstance(node, Bool | Name):
-        return [str(node.value) if isinstance(node, Bool) else node.name]
-    if isinstance(node, Unary):
-        return [node.op, (node.operand, 4)]
-    if isinstance(node, Binary | Compare):
-        level = _UNPARSE_LEVEL[node.op]
-        if node.op == "**":  # right-assoc; the exponent may be unary, the base may not
-            return [(node.left, _ATOM_LEVEL), "**", (node.right, 4)]
-        right_level = level + 1  # left-assoc, and comparisons don't chain
-        return [(node.left, level + (level == 1)), f" {node.op} ", (node.right, right_level)]
-    if isinstance(node, Call):
-        return [node.func.name, "(", *_joined(node.args + node.keywords), ")"]
-    if isinstance(node, Keyword):
-        return [f"{node.name}=", (node.value, 0)]
-    if isinstance(node, ListExpr):
-        return ["[", *_joined(node.items), "]"]
-    if isinstance(node, TupleExpr):
-        return ["(", *_joined(node.items), "," * (len(node.items) == 1), ")"]
-    if isinstance(node, Subscript):
-        return [(node.value, _ATOM_LEVEL), "[", *_joined(node.index), "]"]
-    if isinstance(node, Slice):
-        parts = [node.start, ":", node.stop] + ([":", node.step] if node.step else [])
-        return [(p, 0) if not isinstance(p, str) else p for p in parts if p is not None]
-    raise TypeError(f"not a gradcli syntax node: {type(node).__name__}")
