@@ -14,9 +14,9 @@ from gradcli.commands.group import cli
 from gradcli.language.parser import parse
 from gradcli.program import derivatives
 from gradcli.program.derivatives import derivatives_of_order, hessian, jacobian
-from gradcli.program.records import Declaration, Request
+from gradcli.program.records import Declaration, Report, Request
 from gradcli.record import replace
-from gradcli.symbolic.derivative_checks import check_hessian, check_jacobians, check_order
+from gradcli.symbolic.check import cross_check
 
 
 def request(program: str, **declared) -> Request:
@@ -79,8 +79,8 @@ def test_order_n_through_a_chain_matches_the_closed_form_and_both_checks():
         -4 * a * (-4 * a**4 * math.sin(a * a) + 20 * a * a * math.cos(a * a) + 15 * math.sin(a * a))
     )
     assert float(evaluation.results[0].gradients["x"]) == pytest.approx(closed, rel=1e-12)
-    (symbolic,) = check_order(req, evaluation)
-    (numeric,) = check_order(req, evaluation, max_symbolic_elements=0)
+    (symbolic,) = cross_check(req, Report(evaluation))
+    (numeric,) = cross_check(req, Report(evaluation), max_symbolic_elements=0)
     assert symbolic["x"].method == "symbolic" and symbolic["x"].agrees
     assert numeric["x"].method == "finite-difference" and numeric["x"].agrees
 
@@ -161,7 +161,7 @@ def test_jacobian_of_matmul_programs_against_finite_differences():
     np.testing.assert_allclose(got["x"], finite_jacobian(lambda v: np.tanh(w @ v), x), rtol=1e-7)
     np.testing.assert_allclose(got["W"], finite_jacobian(lambda m: np.tanh(m @ x), w), rtol=1e-7)
     assert got["W"].shape == (2, 2, 3)
-    (checks,) = check_jacobians(req, jacobian(req).evaluation, max_symbolic_elements=0)
+    (checks,) = cross_check(req, jacobian(req), max_symbolic_elements=0)
     assert {s: (c.method, c.agrees) for s, c in checks.items()} == {
         "W": ("finite-difference", True),
         "x": ("finite-difference", True),
@@ -230,12 +230,12 @@ def test_hessian_of_x2y_plus_sin_xy_against_the_closed_form_and_sympy():
     expected = sp.hessian(x**2 * y + sp.sin(x * y), (x, y)).subs({x: A, y: B})
     np.testing.assert_allclose(got, np.array(expected, dtype=float), rtol=1e-13)
     assert result.symmetric and result.asymmetry == 0.0
-    checks = check_hessian(req, result)
+    checks = cross_check(req, result)
     assert all(
         checks[a][b].method == "symbolic" and checks[a][b].agrees for a in "xy" for b in "xy"
     )
     assert checks["y"]["y"].expression == "-x**2*sin(x*y)"
-    numeric = check_hessian(req, result, max_symbolic_elements=0)
+    numeric = cross_check(req, result, max_symbolic_elements=0)
     assert all(numeric[a][b].method == "finite-difference" for a in "xy" for b in "xy")
     assert all(numeric[a][b].agrees for a in "xy" for b in "xy")
 
@@ -264,7 +264,7 @@ def test_hessian_blocks_of_a_tensor_and_a_scalar_source():
     assert float(result.blocks["y"]["y"]) == 0.0
     assert result.blocks["c"] == {"x": None, "y": None, "c": None}
     assert result.blocks["x"]["c"] is None
-    checks = check_hessian(req, result)
+    checks = cross_check(req, result)
     assert all(check.agrees for row in checks.values() for check in row.values())
     assert gradcli("hessian", "sum(x**3)", "--x", "[1, 2]", "--plain").stdout == (
         "[[6.0,0.0],[0.0,12.0]]\n"

@@ -12,10 +12,11 @@ import pytest
 
 from gradcli import record
 from gradcli.language.parser import parse
-from gradcli.program.records import Check, Declaration, Request
+from gradcli.program.records import Check, Declaration, Report, Request
 from gradcli.program.run import evaluate
-from gradcli.symbolic import check, workers
-from gradcli.symbolic.check import compare, cross_check, tolerances
+from gradcli.program.tolerances import compare, tolerances
+from gradcli.symbolic import expected, workers
+from gradcli.symbolic.check import cross_check
 from gradcli.symbolic.translate import symbolic_derivative, to_sympy
 
 W = [[0.5, -1.0], [0.25, 0.75], [-0.5, 0.2]]
@@ -31,7 +32,7 @@ def make(program: str, *declared, dtype=np.float64, **options) -> Request:
 def checked(program: str, *declared, check=None, **options):
     request = make(program, *declared, **options)
     evaluation = evaluate(request)
-    return evaluation, cross_check(request, evaluation, **(check or {}))
+    return evaluation, cross_check(request, Report(evaluation), **(check or {}))
 
 
 def agree(checks) -> bool:
@@ -168,11 +169,11 @@ def test_float32_uses_float32_tolerances():
     assert gradient.dtype == np.float32
     assert tolerances(request, gradient, "symbolic") == (1e-4, 1e-5)
     assert tolerances(request, gradient, "finite-difference") == (1e-2, 1e-3)
-    (checks,) = cross_check(request, evaluation)
+    (checks,) = cross_check(request, Report(evaluation))
     assert checks["x"].agrees and 0 < checks["x"].max_abs_err < 1e-5  # 0.1 is rounded to float32
     # an error that float32 cannot explain is caught
     off = _with_gradient(evaluation, "x", gradient * np.float32(1.001))
-    assert not cross_check(request, off)[0]["x"].agrees
+    assert not cross_check(request, Report(off))[0]["x"].agrees
 
 
 def _with_gradient(evaluation, source, value, index=0):
@@ -187,12 +188,12 @@ def test_a_wrong_gradient_is_detected_symbolically():
     request = make("y = sin(x) * w", ("x", "variable", 0.3), ("w", "variable", [1.0, 2.0]))
     evaluation = evaluate(request)
     wrong = _with_gradient(evaluation, "w", evaluation.results[0].gradients["w"] + [0, 1e-3])
-    (checks,) = cross_check(request, wrong)
+    (checks,) = cross_check(request, Report(wrong))
     assert checks["x"].agrees
     assert checks["w"].method == "symbolic" and not checks["w"].agrees
     assert checks["w"].max_abs_err == pytest.approx(1e-3)
     misshapen = _with_gradient(evaluation, "w", [1.0, 2.0, 3.0])
-    assert cross_check(request, misshapen)[0]["w"] == Check(
+    assert cross_check(request, Report(misshapen))[0]["w"] == Check(
         "symbolic", "2 partial derivatives", pytest.approx([0.3, 0.3], rel=0.02), np.inf, False
     )
 
@@ -204,14 +205,14 @@ def test_above_32_elements_finite_differences_along_three_directions():
     x = np.linspace(-1.0, 1.0, 100)
     request = make("y = sum(sin(x)**2) + mean(x * c)", ("x", "variable", x), ("c", "frozen", 2.0))
     evaluation = evaluate(request)
-    (checks,) = cross_check(request, evaluation)
+    (checks,) = cross_check(request, Report(evaluation))
     assert list(checks) == ["x"]
     check = checks["x"]
     assert check.method == "finite-difference"
     assert check.expression == "along 3 random directions"  # expected: 3 directional derivatives
     assert np.shape(check.expected) == (3,) and check.agrees
     wrong = _with_gradient(evaluation, "x", evaluation.results[0].gradients["x"] * 1.01)
-    assert not cross_check(request, wrong)[0]["x"].agrees
+    assert not cross_check(request, Report(wrong))[0]["x"].agrees
 
 
 def test_an_op_without_a_sympy_form_falls_back_to_finite_differences():
@@ -225,7 +226,7 @@ def test_whatever_sympy_raises_falls_back_to_finite_differences(monkeypatch):
     def fail(*args):
         raise TypeError("cannot determine truth value of Relational")
 
-    monkeypatch.setattr(check, "to_float", fail)
+    monkeypatch.setattr(expected, "to_float", fail)
     _, (checks,) = checked("abs(log(x))", ("x", "variable", 0.5))
     assert checks["x"].method == "finite-difference"
     assert checks["x"].expected == pytest.approx(-2.0) and checks["x"].agrees
@@ -292,13 +293,13 @@ def test_huge_numbers_do_not_hang(program, x, sympy_imported):
 
 
 def test_sympy_past_its_timeout_falls_back_to_finite_differences(monkeypatch):
-    compute = check._compute
+    compute = expected.gradients
 
     def slow(*args):
         time.sleep(2.0)
         return compute(*args)
 
-    monkeypatch.setattr(check, "_compute", slow)
+    monkeypatch.setattr(expected, "gradients", slow)
     start = time.monotonic()
     _, (checks,) = checked("x**3", ("x", "variable", 2.0), check={"timeout": 0.2})
     assert time.monotonic() - start < 1.0
@@ -333,7 +334,10 @@ def test_to_sympy_and_symbolic_derivative():
 
 
 def test_importing_the_check_does_not_import_sympy():
-    modules = "gradcli.symbolic.check, gradcli.symbolic.translate, gradcli.commands.group"
+    modules = (
+        "gradcli.symbolic.check, gradcli.symbolic.expected, gradcli.symbolic.finite, "
+        "gradcli.symbolic.translate, gradcli.commands.group"
+    )
     code = f"import sys, {modules}; assert 'sympy' not in sys.modules, 'sympy imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

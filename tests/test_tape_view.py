@@ -16,7 +16,7 @@ from gradcli.language.parser import parse
 from gradcli.program.recording import record
 from gradcli.program.records import Declaration, Request
 from gradcli.program.run import evaluate
-from gradcli.symbolic.rules import local_rule
+from gradcli.symbolic.rules import explain, local_rule
 
 
 def request(program: str, **declared) -> Request:
@@ -67,7 +67,10 @@ def test_the_backward_pass_gives_18_then_108():
 
 
 def test_local_rules_and_the_chain_rule_made_visible():
-    view = record(request("y = x*x; z = y*y", x=3.0))
+    recorded = record(request("y = x*x; z = y*y", x=3.0))
+    # the recording is numbers only: sympy's rule and local value come from `explain`
+    assert recorded.backward[0].contributions[0].rule is None
+    view = explain(recorded)
     first = view.backward[0].contributions
     assert [c.rule.symbols for c in first] == ["d/da (a*b) = b", "d/db (a*b) = a"]
     assert [c.symbol for c in first] == ["a", "b"]
@@ -95,7 +98,7 @@ def test_the_sums_are_the_gradients_the_engine_computed_bit_for_bit():
 
 
 def test_broadcast_contributions_are_shown_in_the_inputs_shape():
-    view = record(request("y = x * [3., 4.]; z = sum(y)", x=2.0))
+    view = explain(record(request("y = x * [3., 4.]; z = sum(y)", x=2.0)))
     assert view.forward[0].inputs == ("x", "[3.0, 4.0]")  # a list of literals is a literal
     multiply = view.backward[1]
     assert multiply.incoming.tolist() == [1.0, 1.0]
@@ -165,7 +168,7 @@ def test_the_derived_local_derivative_agrees_with_the_engines_rule(name):
         args = "x, w"
     elif op.arity == 3:
         return  # clip: its bounds are constants of the test programs elsewhere
-    view = record(request(f"{name}({args})", **point))
+    view = explain(record(request(f"{name}({args})", **point)))
     (step,) = view.backward
     for c in step.contributions:  # a local value is shown only when incoming x local = value
         assert c.local is not None, (name, c)

@@ -1,7 +1,8 @@
 """`gradcli diff EXPR`: the derivative of an expression as a formula (pretty, LaTeX, plain, JSON).
 
-Differentiated symbolically through the primitives' sympy forms (`formula.py`), with respect to
-every input (or each `--wrt`), simplified within `--budget` seconds, in a worker.
+Differentiated symbolically through the primitives' sympy forms (`symbolic.formula`), with
+respect to every input (or each `--wrt`), simplified within `--budget` seconds, in a worker
+(`symbolic.homework`); written by `render.formulas`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 import click
 
 from gradcli.errors import ExitCode, UsageError
+from gradcli.program.point import make_request, require_scalar
 
 from .arguments import ProgramCommand
 from .group import cli
@@ -18,18 +20,10 @@ from .homework import (
     BUDGET_OPTION,
     CONTEXT,
     EXPRESSION,
-    SymbolicError,
     choose_format,
-    collect,
-    format_point,
-    json_number,
-    json_text,
-    make_request,
     read_command,
     read_point,
     require_input,
-    require_scalar,
-    short,
     write,
 )
 from .options import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, format_option
@@ -77,7 +71,7 @@ def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
     LaTeX output is sympy's latex() of the derivative, ready to paste. --at x=3 also evaluates
     the derivative there (in floating point).
     """
-    from gradcli.symbolic.formula import produce_derivatives
+    from gradcli.symbolic.homework import derivatives
 
     fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "pretty")
     program, inputs, given = read_command(words, at)
@@ -90,49 +84,15 @@ def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
     request = make_request(program, inputs, point)
     require_scalar(request, "EXPR")
     unicode = sys.stdout.isatty() and "utf" in (sys.stdout.encoding or "").lower()
-    messages = collect(
-        produce_derivatives(request, names, order, point, budget, unicode), budget=budget
-    )
-    if "error" in messages[0]:
-        raise SymbolicError(messages[0]["error"])
-    derivatives = messages[0]["derivatives"]
-    simplified = [False] * len(derivatives)
-    for message in messages[1:]:
-        index, shown = message["simplified"]
-        shown["value"] = derivatives[index]["value"]
-        derivatives[index], simplified[index] = shown, True
-    source = program.source.strip()
-    if fmt == "json":
-        document = {
-            "expression": source,
-            "inputs": inputs,
-            "order": order,
-            "at": point or None,
-            "derivatives": [
-                {
-                    "wrt": name,
-                    "derivative": d["text"],
-                    "latex": d["latex"],
-                    "simplified": done,
-                    "value": json_number(d["value"]),
-                }
-                for name, d, done in zip(names, derivatives, simplified)
-            ],
-        }
-        write(json_text(document))
-    elif fmt == "latex":
-        write("\n".join(d["latex"] for d in derivatives))
-    elif fmt == "plain":
-        if point:
-            write("\n".join(repr(float(d["value"])) for d in derivatives))
-        else:
-            write("\n".join(d["text"] for d in derivatives))
-    else:
-        blocks = []
-        for d in derivatives:
-            block = d["pretty"]
-            if point:
-                block += f"\n\nat {format_point(point)}: {short(d['value'])}"
-            blocks.append(block)
-        write("\n\n".join(blocks))
+    found, simplified = derivatives(request, names, order, point, budget, unicode)
+    context = {
+        "expression": program.source.strip(),
+        "inputs": inputs,
+        "order": order,
+        "at": point or None,
+        "wrt": names,
+    }
+    from gradcli.render.formulas import to_text  # the output's module, once there is one
+
+    write(to_text(fmt, context, found, simplified))
     sys.exit(ExitCode.OK)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from gradcli.language.limits import DEFAULT_LIMITS
-from gradcli.program.records import Report
+from gradcli.program.compute import gradient_of_order
 
-from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .arguments import ProgramCommand
 from .group import cli
-from .options import (
-    output_format,
-    program_options,
-    wants_check,
-)
-from .output import emit
+from .options import program_options
+from .pipeline import differentiate
 
 GRAD_EPILOG = """\b
 Examples:
@@ -54,28 +48,4 @@ def grad(words, **options):
     or --const NAME=VALUE. A VALUE is a number, a list such as "[[1, 2], [3, 4]]", a constructor
     such as "zeros(3)" or "normal((3, 2))", or @FILE (.npy, .csv, .json, .txt).
     """
-    from gradcli.program.run import evaluate
-
-    fmt = output_format(options)
-    request = build_request(words, options, COMMAND_OPTION_NAMES)
-    order = options["order"]
-    if order > 1:
-        from gradcli.program.derivatives import derivatives_of_order
-
-        evaluation = derivatives_of_order(request, order)
-    else:
-        evaluation = evaluate(request)
-    if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
-        from .homework import check_csv
-
-        check_csv(request, evaluation)
-    checks: tuple = ()
-    if wants_check(options, fmt) and order > 1:
-        from gradcli.symbolic.derivative_checks import check_order
-
-        checks = check_order(request, evaluation)
-    elif wants_check(options, fmt):
-        from gradcli.symbolic.check import cross_check
-
-        checks = cross_check(request, evaluation)
-    sys.exit(emit(Report(evaluation, checks), fmt))
+    differentiate(words, options, gradient_of_order(options["order"]))

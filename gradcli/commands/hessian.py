@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+from gradcli.program.compute import HESSIAN
 
-from gradcli.record import replace
-
-from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .arguments import ProgramCommand
 from .group import cli
-from .options import SETTINGS, format_without_csv, program_options, wants_check
-from .output import emit
+from .options import SETTINGS, program_options
+from .pipeline import differentiate
 
 HESSIAN_EPILOG = """\b
 Examples:
@@ -29,14 +27,4 @@ def hessian(words, **options):
     symmetry and cross-checked with sympy's hessian (finite differences of the gradient for
     larger programs). Declarations and options are grad's.
     """
-    fmt = format_without_csv(options)
-    request = build_request(words, options, COMMAND_OPTION_NAMES)
-    from gradcli.program.derivatives import hessian as hessians
-    from gradcli.render.calculus import HESSIAN
-
-    result = hessians(request)
-    if wants_check(options, fmt):
-        from gradcli.symbolic.derivative_checks import check_hessian
-
-        result = replace(result, checks=check_hessian(request, result))
-    sys.exit(emit(result, fmt, HESSIAN))
+    differentiate(words, options, HESSIAN)

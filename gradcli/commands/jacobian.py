@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+from gradcli.program.compute import JACOBIAN
 
-from gradcli.record import replace
-
-from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .arguments import ProgramCommand
 from .group import cli
-from .options import SETTINGS, format_without_csv, program_options, wants_check
-from .output import emit
+from .options import SETTINGS, program_options
+from .pipeline import differentiate
 
 JACOBIAN_EPILOG = """\b
 Examples:
@@ -29,14 +27,4 @@ def jacobian(words, **options):
     entry by entry with sympy, or with finite differences for larger programs. Declarations and
     options are grad's.
     """
-    fmt = format_without_csv(options)
-    request = build_request(words, options, COMMAND_OPTION_NAMES)
-    from gradcli.program.derivatives import jacobian as jacobians
-    from gradcli.render.calculus import JACOBIAN
-
-    report = jacobians(request)
-    if wants_check(options, fmt):
-        from gradcli.symbolic.derivative_checks import check_jacobians
-
-        report = replace(report, checks=check_jacobians(request, report.evaluation))
-    sys.exit(emit(report, fmt, JACOBIAN))
+    differentiate(words, options, JACOBIAN)

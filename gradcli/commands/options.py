@@ -135,6 +135,7 @@ def program_options(command):
 
 
 def output_format(options: dict) -> str:
+    """The format --format, --json and --plain choose (table by default); two different: exit 2."""
     chosen = [
         f for f, flag in (("json", options["as_json"]), ("plain", options["as_plain"])) if flag
     ]
@@ -146,6 +147,7 @@ def output_format(options: dict) -> str:
 
 
 def wants_check(options: dict, fmt: str) -> bool:
+    """--check/--no-check, else a check for tables only."""
     return options["check"] if options["check"] is not None else fmt == "table"
 
 
@@ -154,6 +156,7 @@ SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
 def format_without_csv(options: dict, dot: bool = False) -> str:
+    """The format of a command without csv (csv is grad's); "dot" for `gradcli tape --dot`."""
     fmt = output_format(options)
     if fmt == "csv":
         raise UsageError(

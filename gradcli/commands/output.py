@@ -1,4 +1,5 @@
-"""A command's report, written: the renderer for its format, warnings to stderr, the exit code."""
+"""A command's result, written: its kind's renderer for its format, warnings to stderr, the exit
+code."""
 
 from __future__ import annotations
 
@@ -9,34 +10,49 @@ import click
 
 from gradcli.errors import ExitCode
 from gradcli.imports import collector_paused
-from gradcli.program.records import Report
+from gradcli.program.compute import Derivative
 
 
 def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def emit(report: Report, fmt: str, renderer=None) -> int:
-    """Write the report in the chosen format; warnings to stderr. Returns the exit code.
-
-    `renderer`: for reports of another kind (jacobian, hessian, tape), a namespace with the same
-    functions as `gradcli.render` (to_table, to_json, to_plain, ...); `gradcli.render` by default.
-    """
-    from gradcli.render import report as render
-
-    render = render if renderer is None else renderer
-    for warning in report.evaluation.warnings:
+def emit(result, fmt: str, derivative: Derivative) -> int:
+    """Write the result (a `Report`, `HessianResult` or `TapeView`) in the chosen format; warnings
+    to stderr. Returns the exit code."""
+    render = renderer(derivative)
+    for warning in result.evaluation.warnings:
         click.echo(warning, err=True)
     if fmt == "json":
-        text = render.to_json(report)
+        text = render.to_json(result)
     elif fmt == "plain":
-        text = render.to_plain(report)
+        text = render.to_plain(result)
     elif fmt == "csv":
-        text = render.to_csv(report)
+        text = render.to_csv(result)
     elif fmt == "dot":  # gradcli tape --dot
-        text = render.to_dot(report)
+        text = render.to_dot(result)
     else:
         with collector_paused():  # rich's import, the bulk of a table's time, makes no garbage
-            text = render.to_table(report, color=use_color())
+            text = render.to_table(result, color=use_color())
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return ExitCode.OK if report.agrees else ExitCode.CHECK_DISAGREES
+    return ExitCode.OK if result.agrees else ExitCode.CHECK_DISAGREES
+
+
+def renderer(derivative: Derivative):
+    """The renderer of a kind of derivative: a namespace with `gradcli.render.report`'s functions
+    (to_table, to_json, to_plain, ...), imported when the command renders."""
+    if derivative.kind == "jacobian":
+        from gradcli.render.calculus import JACOBIAN
+
+        return JACOBIAN
+    if derivative.kind == "hessian":
+        from gradcli.render.calculus import HESSIAN
+
+        return HESSIAN
+    if derivative.kind == "tape":
+        from gradcli.render.tape import TAPE
+
+        return TAPE
+    from gradcli.render import report
+
+    return report

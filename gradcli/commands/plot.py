@@ -1,5 +1,6 @@
 """`gradcli plot EXPR`: f and f' over a range, in the terminal or to a PNG/SVG (matplotlib,
-optional), with the extrema marked. The drawing itself is `plot.py`'s."""
+optional), with the extrema marked. The values are `program.curve`'s, the drawing is
+`render.plot`'s."""
 
 from __future__ import annotations
 
@@ -11,18 +12,11 @@ import numpy as np
 
 from gradcli.errors import ExitCode, UsageError
 from gradcli.language import syntax as s
+from gradcli.language.analysis import require_elementwise, sample_intervals
 
 from .arguments import ProgramCommand
 from .group import cli
-from .homework import (
-    CONTEXT,
-    EXPRESSION,
-    read_command,
-    read_number,
-    require_elementwise,
-    sample_intervals,
-    write,
-)
+from .homework import CONTEXT, EXPRESSION, read_command, read_number, write
 from .options import TRACEBACK_FLAG
 
 PLOT_EPILOG = """\b
@@ -71,33 +65,35 @@ def plot(words, at, output, points, width, height, size, traceback):
     The range is --x LO:HI (numbers or pi, e.g. -pi:pi); without one, the only input is plotted
     over [-3, 3] narrowed to its functions' domains (log(x): [0.2, 4]). Other inputs are numbers.
     """
-    from gradcli.render import plot as plotting
+    from gradcli.render import plot as drawing
 
     program, inputs, given = read_command(words, at)
     variable, lo, hi, fixed = _plot_inputs(inputs, given, program)
     if output is not None:
         size_px = _image_size(size)
-        plotting.require_matplotlib(output)
+        drawing.require_matplotlib(output)
     require_elementwise(program, [variable], "plot")
-    curve = plotting.Curve(program, inputs, variable, fixed)
+
+    from gradcli.program.curve import Curve, extrema  # the engine, once the inputs are read
+
+    curve = Curve(program, inputs, variable, fixed)
     xs = np.linspace(lo, hi, points)
     f, df = curve(xs)
-    extrema = plotting.extrema(curve, xs, f, df)
+    found = extrema(curve, xs, f, df)
     label = program.source.strip()
     if output is not None:
-        plotting.save_image(output, xs, f, df, extrema, label, variable, fixed, size_px)
+        drawing.save_image(output, xs, f, df, found, label, variable, fixed, size_px)
         lines = [f"wrote {output} ({size_px[0]}x{size_px[1]})"]
-        lines += plotting.extrema_lines(extrema, variable)
+        lines += drawing.extrema_lines(found, variable)
         write("\n".join(lines))
     else:
         from gradcli.render.tables import terminal_width
 
         width = width or max(40, min(120, terminal_width(80)))
-        ranges = (plotting.y_range(f), plotting.y_range(df))
-        text = plotting.text_plot(
-            curve, lo, hi, extrema, label, variable, fixed, width, height, ranges
-        )
-        write(text)
+        ranges = (drawing.y_range(f), drawing.y_range(df))
+        columns = np.linspace(lo, hi, drawing.plot_columns(ranges, width))
+        values = curve(columns)
+        write(drawing.text_plot(lo, hi, values, found, ranges, label, variable, fixed, height))
     sys.exit(ExitCode.OK)
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from gradcli.record import replace
+from gradcli.program.compute import TAPE
 
-from .arguments import COMMAND_OPTION_NAMES, ProgramCommand, build_request
+from .arguments import ProgramCommand
 from .group import cli
-from .options import SETTINGS, format_without_csv, program_options, wants_check
-from .output import emit
+from .options import SETTINGS, program_options
+from .pipeline import differentiate
 
 TAPE_EPILOG = """\b
 Examples:
@@ -24,7 +22,7 @@ Examples:
 @cli.command(cls=ProgramCommand, epilog=TAPE_EPILOG, context_settings=SETTINGS)
 @program_options
 @click.option("--dot", is_flag=True, help="The graph in Graphviz DOT (for `dot -Tsvg`).")
-def tape(words, dot, **options):
+def tape(words, **options):
     """What the tape records for PROGRAM, and the backward pass over it, step by step.
 
     The forward table lists each operation with its source text, inputs and value, and whether
@@ -33,14 +31,4 @@ def tape(words, dot, **options):
     to each input; a value used more than once gets the sum of its contributions. The final
     gradients are grad's, with the same cross-check. Declarations and options are grad's.
     """
-    fmt = format_without_csv(options, dot)
-    request = build_request(words, options, COMMAND_OPTION_NAMES)
-    from gradcli.program.recording import record
-    from gradcli.render.tape import TAPE
-
-    view = record(request)
-    if wants_check(options, fmt):
-        from gradcli.symbolic.check import cross_check
-
-        view = replace(view, checks=cross_check(request, view.evaluation))
-    sys.exit(emit(view, fmt, TAPE))
+    differentiate(words, options, TAPE)

@@ -3,8 +3,8 @@
 The program runs once, on as many tapes as the derivative has orders (innermost first). Each tape
 is closed and asked for its gradient while the tapes outside it still record, so the next tape
 differentiates that backward pass itself, as TensorFlow's nested `GradientTape`s do; no rule is
-written twice. The answers are plain dataclasses (`Evaluation`, `HessianResult`): no tapes, read
-by the renderers.
+written twice. The answers are plain records (`Evaluation`, a `Report` of Jacobians,
+`HessianResult`): no tapes, read by the checks and the renderers.
 
 Where a lower derivative does not depend on a source at all (the tape gives None for a connected,
 watched source), the higher derivative is 0, not None: d2/dx2 of 3*x is 0. None stays for what
@@ -21,9 +21,9 @@ import numpy as np
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Variable
 from gradcli.errors import LimitError, UsageError
-from gradcli.record import Record
 
-from .records import Evaluation, Report, Request, TargetResult
+from .backend import value_of
+from .records import Evaluation, HessianResult, Report, Request, TargetResult
 from .run import (
     check_declarations,
     check_names,
@@ -33,11 +33,10 @@ from .run import (
     resolve_sources,
     resolve_targets,
     run_program,
-    value_of,
 )
+from .tolerances import tolerances
 
 __all__ = [
-    "HessianResult",
     "TapeStack",
     "derivatives_of_order",
     "gradients_at",
@@ -244,37 +243,10 @@ def jacobian(request: Request) -> Report:
                 if j is None or (request.unconnected == "zero" and deps.get(name) != ""):
                     reasons[name] = run.reason(name, deps)
             results.append(TargetResult(label, value_of(target), gradients, reasons))
-        return Report(run.evaluation(tuple(results)))
+        return Report(run.evaluation(tuple(results)), kind="jacobian")
 
 
 # ---------------------------------------------------------------- hessian
-
-
-class HessianResult(Record):
-    """The Hessian of one scalar target: a block for every (ordered) pair of sources.
-
-    `blocks[a][b]` is d2 target / da db, of shape a.shape + b.shape, or None when a's or b's
-    gradient is None (the reason is in `evaluation.results[0].reasons`). `asymmetry` is the
-    largest |blocks[a][b] - blocks[b][a] transposed|; `symmetric` says whether it is within the
-    dtype's tolerance. `checks[a][b]` is the cross-check of a block (empty: none ran).
-    """
-
-    __slots__ = ("evaluation", "blocks", "asymmetry", "symmetric", "checks")
-    _defaults = {"checks": None}
-    evaluation: Evaluation  # one target; its results' gradients are the first derivatives
-    blocks: dict
-    asymmetry: float
-    symmetric: bool
-    checks: dict | None  # source -> source -> Check; None: no check ran
-
-    @property
-    def target(self) -> TargetResult:
-        return self.evaluation.results[0]
-
-    @property
-    def agrees(self) -> bool:
-        checked = (c for row in (self.checks or {}).values() for c in row.values())
-        return self.symmetric and all(c.agrees for c in checked)
 
 
 def swap_block(block: np.ndarray, first_ndim: int) -> np.ndarray:
@@ -286,8 +258,6 @@ def swap_block(block: np.ndarray, first_ndim: int) -> np.ndarray:
 def hessian(request: Request, overrides=None, frozen=None) -> HessianResult:
     """Second derivatives of a scalar target by two nested tapes: the inner tape's gradient,
     taken while the outer records, then the outer tape's Jacobian of each gradient."""
-    from gradcli.symbolic.check import tolerances
-
     with nested_run(request, 2, overrides, frozen) as run:
         if len(run.targets) != 1:
             raise UsageError("hessian differentiates one target: give one --target")

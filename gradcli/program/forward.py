@@ -16,8 +16,8 @@ import numpy as np
 from gradcli.engine.tensor import Variable
 from gradcli.language.walker import Walker
 
+from .backend import NumericBackend, value_of
 from .records import Request
-from .run import NumericBackend, value_of
 
 __all__ = ["ForwardRun", "input_elements", "run_forward"]
 

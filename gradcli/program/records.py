@@ -1,6 +1,9 @@
 """What a request asks and what an evaluation answers: plain values, no tapes, no rendering.
 
-The renderers (table, JSON, plain) read these; the engine never sees them.
+The request; the evaluation (inputs, statements, each target's derivatives and the reasons for
+None); the cross-check of one derivative (`Check`); and the results the commands render: a
+`Report` (gradients of any order, or Jacobians) and a `HessianResult`. The renderers (table, JSON,
+plain) read these; the engine never sees them.
 """
 
 from __future__ import annotations
@@ -108,14 +111,46 @@ class Check(Record):
 
 
 class Report(Record):
-    """An evaluation and, per target, the cross-check of each source (None when not asked)."""
+    """An evaluation and, per target, the cross-check of each source (None when not asked).
 
-    __slots__ = ("evaluation", "checks", "notes")
-    _defaults = {"checks": (), "notes": ()}
+    `kind` says what the results' `gradients` hold: "gradient", derivatives of order
+    `evaluation.order`, or "jacobian", of shape target.shape + source.shape.
+    """
+
+    __slots__ = ("evaluation", "checks", "notes", "kind")
+    _defaults = {"checks": (), "notes": (), "kind": "gradient"}
     evaluation: Evaluation
     checks: tuple  # per result: dict source -> Check, or None
     notes: tuple[str, ...]
+    kind: str  # "gradient" | "jacobian"
 
     @property
     def agrees(self) -> bool:
         return all(c.agrees for per in self.checks if per for c in per.values())
+
+
+class HessianResult(Record):
+    """The Hessian of one scalar target: a block for every (ordered) pair of sources.
+
+    `blocks[a][b]` is d2 target / da db, of shape a.shape + b.shape, or None when a's or b's
+    gradient is None (the reason is in `evaluation.results[0].reasons`). `asymmetry` is the
+    largest |blocks[a][b] - blocks[b][a] transposed|; `symmetric` says whether it is within the
+    dtype's tolerance. `checks[a][b]` is the cross-check of a block (empty: none ran).
+    """
+
+    __slots__ = ("evaluation", "blocks", "asymmetry", "symmetric", "checks")
+    _defaults = {"checks": None}
+    evaluation: Evaluation  # one target; its results' gradients are the first derivatives
+    blocks: dict
+    asymmetry: float
+    symmetric: bool
+    checks: dict | None  # source -> source -> Check; None: no check ran
+
+    @property
+    def target(self) -> TargetResult:
+        return self.evaluation.results[0]
+
+    @property
+    def agrees(self) -> bool:
+        checked = (c for row in (self.checks or {}).values() for c in row.values())
+        return self.symmetric and all(c.agrees for c in checked)

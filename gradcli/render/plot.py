@@ -1,12 +1,8 @@
-"""`gradcli plot`: f and f' over a range, with the zeros of f' (extrema) marked.
+"""`gradcli plot`'s drawings: f above f', in the terminal or as a PNG/SVG, extrema marked.
 
-The values come from the engine: one tape over an array of points gives f at each point and,
-the program being elementwise in the plotted input, each point's own derivative. Extrema are the
-sign changes of f' on the sampled grid, refined by bisection (each step one vectorised run) and
-kept only when f is finite there and f' does not blow up (a pole of 1/x**2 is not an extremum).
-
-The terminal plot is plain characters (no rich: it costs start-up, and plain text is easy to
-paste and to test); the image needs matplotlib, an optional extra, imported only for `-o`.
+What is drawn is given: the values of f and f' (`program.curve`), the extrema, the range. The
+terminal plot is plain characters (no rich: it costs start-up, and plain text is easy to paste
+and to test); the image needs matplotlib, an optional extra, imported only for `-o`.
 """
 
 from __future__ import annotations
@@ -17,93 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from gradcli.errors import FileInputError, UsageError
-from gradcli.program.records import Declaration, Request
 
-BISECTIONS = 60  # halvings of a sign-change interval: past float64's resolution from 1/1000
+from .numbers import short
+
 IMAGE_FORMATS = (".png", ".svg")
 DPI = 100
 
 
-class Curve:
-    """x values -> (f, df/dx) as float64 arrays of x's shape, by one tape per call."""
-
-    def __init__(self, program, inputs: list[str], variable: str, fixed: dict):
-        self.variable = variable
-        self.inputs = inputs
-        self.fixed = fixed
-        self.program = program
-
-    def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from gradcli.program.run import evaluate
-
-        xs = np.asarray(xs, dtype=np.float64)
-        declarations = tuple(
-            Declaration(name, "variable", xs)
-            if name == self.variable
-            else Declaration(name, "constant", np.array(self.fixed[name], dtype=np.float64))
-            for name in self.inputs
-        )
-        with np.errstate(all="ignore"):
-            request = Request(
-                program=self.program,
-                declarations=declarations,
-                wrt=(self.variable,),
-                unconnected="zero",
-            )
-            evaluation = evaluate(request)
-        result = evaluation.results[0]
-        f = np.asarray(result.value, dtype=np.float64)
-        if f.shape != xs.shape:
-            raise UsageError(
-                f"plot needs a value per point: EXPR has shape {f.shape} for {xs.size} points "
-                f"of {self.variable}"
-            )
-        gradient = result.gradients.get(self.variable)
-        df = np.zeros_like(xs) if gradient is None else np.asarray(gradient, dtype=np.float64)
-        return f, df
-
-
-def extrema(curve: Curve, xs: np.ndarray, f: np.ndarray, df: np.ndarray) -> list:
-    """[(kind "max" | "min", x, f(x))] in increasing x: where f' changes sign."""
-    finite = np.isfinite(f) & np.isfinite(df)
-    sign = np.sign(np.where(finite, df, 0.0))
-    found = []
-    # a sample exactly at a zero of f', between samples of opposite signs
-    middle = np.nonzero(finite[1:-1] & (df[1:-1] == 0) & (sign[:-2] * sign[2:] < 0))[0] + 1
-    for i in middle:
-        found.append(("max" if sign[i - 1] > 0 else "min", float(xs[i]), float(f[i])))
-    # a zero between two samples: bisection, every interval at once
-    starts = np.nonzero(finite[:-1] & finite[1:] & (sign[:-1] * sign[1:] < 0))[0]
-    if starts.size:
-        a, b = xs[starts].copy(), xs[starts + 1].copy()
-        left = sign[starts]
-        with np.errstate(all="ignore"):
-            for _ in range(BISECTIONS):
-                middle_x = (a + b) / 2
-                _, slope = curve(middle_x)
-                same = np.sign(slope) == left
-                a, b = np.where(same, middle_x, a), np.where(same, b, middle_x)
-            zero = (a + b) / 2
-            span = xs[-1] - xs[0]
-            zero = np.where(np.abs(zero) < 1e-12 * span, 0.0, zero)
-            fz, dz = curve(zero)
-        bound = np.maximum(np.abs(df[starts]), np.abs(df[starts + 1]))
-        keep = np.isfinite(fz) & np.isfinite(dz) & (np.abs(dz) <= bound)
-        for i in np.nonzero(keep)[0]:
-            kind = "max" if left[i] > 0 else "min"
-            found.append((kind, float(zero[i]), float(fz[i])))
-    return sorted(found, key=lambda item: item[1])
-
-
-def short(value: float, digits: int = 6) -> str:
-    """A number for people: `render.format_number`, without a trailing .0 (3, not 3.0)."""
-    from .report import format_number
-
-    text = format_number(value, digits)
-    return text[:-2] if text.endswith(".0") else text
-
-
 def extrema_lines(found: list, variable: str) -> list[str]:
+    """The extrema, one line each, under a heading (or the line that says there are none)."""
     if not found:
         return ["no extrema in the range (f' does not change sign)"]
     lines = ["extrema (zeros of f'):"]
@@ -131,6 +49,7 @@ def y_range(values: np.ndarray) -> tuple[float, float] | None:
 
 
 def title(label: str, variable: str, fixed: dict) -> str:
+    """`f(x) = EXPR`, and the other inputs' values."""
     given = ", ".join(f"{name} = {short(v)}" for name, v in fixed.items())
     return f"f({variable}) = {label}" + (f"   ({given})" if given else "")
 
@@ -138,31 +57,36 @@ def title(label: str, variable: str, fixed: dict) -> str:
 # ---------------------------------------------------------------- the terminal
 
 
+def plot_columns(ranges: tuple, width: int) -> int:
+    """The columns of a terminal plot `width` characters wide: what the y labels leave."""
+    return max(10, width - _label_width(ranges) - 2)
+
+
+def _label_width(ranges: tuple) -> int:
+    labels = [_tick(v) for r in ranges if r is not None for v in (*r, 0.0)]
+    return max(len(t) for t in labels) if labels else 1
+
+
+def _tick(value: float) -> str:
+    return short(value, 4)
+
+
 def text_plot(
-    curve: Curve,
     lo: float,
     hi: float,
+    values: tuple[np.ndarray, np.ndarray],
     found: list,
+    ranges: tuple,
     label: str,
     variable: str,
     fixed: dict,
-    width: int,
     height: int,
-    ranges: tuple | None = None,
 ) -> str:
-    """f above f', `width` characters wide, `height` rows each; extrema as 'o'."""
-
-    def tick(value: float) -> str:
-        return short(value, 4)
-
-    if ranges is None:  # from a fine grid: the columns alone can miss a narrow peak
-        fine = np.linspace(lo, hi, 1001)
-        ranges = tuple(y_range(v) for v in curve(fine))
-    labels = [tick(v) for r in ranges if r is not None for v in (*r, 0.0)]
-    pad = max(len(t) for t in labels) if labels else 1
-    columns = max(10, width - pad - 2)
-    xs = np.linspace(lo, hi, columns)
-    f, df = curve(xs)
+    """f above f', one column per value of `values` (f and f' at `plot_columns` points from lo
+    to hi), `height` rows each, within `ranges` (`y_range` of each); extrema as 'o'."""
+    f, df = values
+    pad = _label_width(ranges)
+    columns = len(f)
 
     def column(x: float) -> int:
         return int(round((x - lo) / (hi - lo) * (columns - 1)))
@@ -170,16 +94,16 @@ def text_plot(
     marks_f = [(column(x), fx) for _, x, fx in found]
     marks_df = [(column(x), 0.0) for _, x, _ in found]
     lines = [title(label, variable, fixed)]
-    lines += _panel(f, ranges[0], marks_f, pad, columns, height, tick)
+    lines += _panel(f, ranges[0], marks_f, pad, columns, height)
     lines.append(f"f'({variable})")
-    lines += _panel(df, ranges[1], marks_df, pad, columns, height, tick)
+    lines += _panel(df, ranges[1], marks_df, pad, columns, height)
     lines.append(" " * pad + " +" + "-" * columns)
-    lines.append(" " * (pad + 2) + _x_ticks(lo, hi, columns, tick))
+    lines.append(" " * (pad + 2) + _x_ticks(lo, hi, columns))
     lines += extrema_lines(found, variable)
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _panel(ys, bounds, marks, pad: int, columns: int, height: int, tick) -> list[str]:
+def _panel(ys, bounds, marks, pad: int, columns: int, height: int) -> list[str]:
     if bounds is None:
         return [" " * pad + " |  (no finite values)"]
     bottom, top = bounds
@@ -211,14 +135,14 @@ def _panel(ys, bounds, marks, pad: int, columns: int, height: int, tick) -> list
     for j, y in marks:
         if 0 <= j < columns and inside(y):
             grid[row(y)][j] = "o"
-    labels = {0: tick(top), height - 1: tick(bottom)}
+    labels = {0: _tick(top), height - 1: _tick(bottom)}
     if zero is not None and zero not in labels:
         labels[zero] = "0"
     return [f"{labels.get(i, ''):>{pad}} |" + "".join(cells) for i, cells in enumerate(grid)]
 
 
-def _x_ticks(lo: float, hi: float, columns: int, tick) -> str:
-    left, middle, right = tick(lo), tick((lo + hi) / 2), tick(hi)
+def _x_ticks(lo: float, hi: float, columns: int) -> str:
+    left, middle, right = _tick(lo), _tick((lo + hi) / 2), _tick(hi)
     line = [" "] * columns
     center = (columns - len(middle)) // 2
     for start, text in ((0, left), (center, middle), (columns - len(right), right)):

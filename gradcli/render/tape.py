@@ -1,7 +1,7 @@
 """The outputs of `gradcli tape`: the forward and backward tables, JSON, plain text, Graphviz DOT.
 
-`TAPE` is the renderer namespace handed to `cli.emit`. It reads only a `TapeView` (plain data
-from `tape_view.py`), and builds on `gradcli.render` and `gradcli.tables` like every renderer.
+`TAPE` is the renderer namespace handed to `cli.emit`. It reads only a `TapeView` (plain records
+from `program/steps.py`), and builds on `gradcli.render` and `gradcli.tables` like every renderer.
 rich is imported inside the table functions only.
 """
 

@@ -1,7 +1,7 @@
 """Programs as formulas: the sympy side of homework mode (`gradcli diff`, `check`, `functions`).
 
 A program becomes one sympy expression through the same walker that runs it on the tape and each
-primitive's own sympy form (`Op.sympy`), as in `symbolic.py`, with three differences that make
+primitive's own sympy form (`Op.sympy`), as in `translate`, with three differences that make
 the result a formula a student recognises rather than the tape's derivative at one point:
 
 - literals are exact: `2` is the Integer 2, `0.5` is 1/2 (a decimal of at most 8 significant
@@ -12,9 +12,10 @@ the result a formula a student recognises rather than the tape's derivative at o
 What only a tape has (`stop_gradient`, assignments, dense layers with random weights) is refused
 with `NoSympyForm`. The program's text never reaches sympy; symbols are our input names.
 
-Everything here runs inside a worker (`workers.start_worker`: a forked child killed when late),
-so `produce_*` functions are generators of picklable messages (dicts of strings and floats).
-sympy is imported inside functions only.
+The `produce_*` functions run inside a worker (`workers.start_worker`: a forked child killed
+when late; `homework` starts them and reads their answers), so they are generators of picklable
+messages (dicts of strings and floats). A primitive's rule as text (`derivative_rules`,
+`local_derivatives`) is what `catalog` and `rules` read. sympy is imported inside functions only.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Derived from the primitive's sympy form (`Op.sympy`, through `formula.local_derivatives`), with
 symbols a, b, c, ... for its inputs in order. Operations whose rule works on whole arrays
 (reductions, shapes, matmul) have no scalar formula; their rule is named by the primitive's name
-and doc. `gradcli tape` shows these rules beside each step of the backward pass.
+and doc. `gradcli tape` shows these rules beside each step of the backward pass: `explain`
+fills them, and each local value, into the view that `program.recording.record` left without.
 """
 
 from __future__ import annotations
@@ -13,25 +14,51 @@ import re
 
 import numpy as np
 
-from gradcli.engine.primitives import Op
-from gradcli.record import Record
+from gradcli.engine.primitives import REGISTRY, Op
+from gradcli.program.steps import (
+    SYMBOLS,
+    BackwardStep,
+    Contribution,
+    LocalRule,
+    TapeView,
+    symbol,
+)
+from gradcli.record import replace
 
 from .formula import local_derivatives
 from .sympy_import import import_sympy
 
-__all__ = ["SYMBOLS", "LocalRule", "local_rule", "local_value"]
-
-SYMBOLS = "abcdefgh"  # the rule's names for a step's inputs, in order
+__all__ = ["explain", "local_rule", "local_value"]
 
 
-class LocalRule(Record):
-    """The derivative of a primitive's output with respect to one input."""
+def explain(view: TapeView) -> TapeView:
+    """`view` with each contribution's local rule, and its local value where one is shown."""
+    return replace(view, backward=tuple(_explained(step) for step in view.backward))
 
-    __slots__ = ("symbols", "words", "derived")
 
-    symbols: str  # d/da (a*b) = b
-    words: str  # the derivative of a*b with respect to a, its 1st input, is b
-    derived: bool  # from the sympy form (else named by the primitive's doc)
+def _explained(step: BackwardStep) -> BackwardStep:
+    op = REGISTRY[step.op]
+    contributions = tuple(_explained_contribution(op, step, c) for c in step.contributions)
+    return replace(step, contributions=contributions)
+
+
+def _explained_contribution(op: Op, step: BackwardStep, c: Contribution) -> Contribution:
+    if c.rule is not None:  # named by the recording: the input gets no gradient
+        return c
+    rule = local_rule(op, c.index)
+    local = None
+    if c.value is not None and rule.derived:
+        local = local_value(op, c.index, list(step.operands))
+        if local is not None and not _consistent(step.incoming, local, c.value):
+            local = None  # shown only when incoming x local is the contribution itself
+    return replace(c, rule=rule, local=local)
+
+
+def _consistent(incoming, local, value) -> bool:
+    try:
+        return bool(np.allclose(np.asarray(incoming) * local, value, rtol=1e-12, atol=0.0))
+    except (TypeError, ValueError):
+        return False
 
 
 @functools.cache
@@ -44,10 +71,9 @@ def local_rule(op: Op, i: int) -> LocalRule | None:
     formula = _sympy_rules(op)
     if formula is not None:
         return formula[i]
-    symbol = SYMBOLS[i] if i < len(SYMBOLS) else f"x{i}"
     inputs = ", ".join(SYMBOLS[: op.arity]) if op.arity else "a, b, ..."
     words = op.doc + (f" ({op.convention})" if op.convention else "")
-    return LocalRule(f"d/d{symbol} {op.name}({inputs})", words, False)
+    return LocalRule(f"d/d{symbol(i)} {op.name}({inputs})", words, False)
 
 
 @functools.cache
@@ -61,18 +87,18 @@ def _sympy_rules(op: Op) -> list | None:
     shown_expr = _text(sp, expr)
     bracketed = shown_expr if _is_atom(shown_expr) else f"({shown_expr})"
     rules = []
-    for i, (symbol, derivative) in enumerate(derivatives):
+    for i, (name, derivative) in enumerate(derivatives):
         if derivative is None:  # no gradient passes (where's condition): never asked for
             rules.append(None)
             continue
         shown = _text(sp, derivative)
         words = (
-            f"the derivative of {shown_expr} with respect to {symbol}, its "
+            f"the derivative of {shown_expr} with respect to {name}, its "
             f"{_ordinal(i + 1)} input, is {shown}"
         )
         if op.convention:
             words += f" ({op.convention})"
-        rules.append(LocalRule(f"d/d{symbol} {bracketed} = {shown}", words, True))
+        rules.append(LocalRule(f"d/d{name} {bracketed} = {shown}", words, True))
     return rules
 
 

@@ -1,0 +1,70 @@
+"""Which derivative a command asks for (`Derivative`), and the one place that computes it.
+
+`compute(request, derivative)` runs the program for that kind and answers with a plain record
+that has `.evaluation` and `.checks` (empty until the cross-check fills them in):
+
+- gradient, order 1 (`gradcli grad`): a `Report` of `run.evaluate`'s gradients;
+- gradient, order N (`grad --order N`): a `Report` of `derivatives.derivatives_of_order`;
+- jacobian: a `Report` whose results hold Jacobians (`derivatives.jacobian`);
+- hessian: a `HessianResult` (`derivatives.hessian`);
+- tape: a `TapeView`, the recording step by step (`recording.record`).
+
+Each kind's module is imported when that kind is asked for: `gradcli grad` loads only its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gradcli.record import Record
+
+from .records import HessianResult, Report, Request
+
+if TYPE_CHECKING:
+    from .steps import TapeView
+
+__all__ = ["GRADIENT", "HESSIAN", "JACOBIAN", "TAPE", "Derivative", "compute", "gradient_of_order"]
+
+
+class Derivative(Record):
+    """A kind of derivative: "gradient" (of `order`), "jacobian", "hessian" or "tape" (the
+    gradient, recorded step by step)."""
+
+    __slots__ = ("kind", "order")
+    _defaults = {"order": 1}
+    kind: str
+    order: int
+
+
+GRADIENT = Derivative("gradient")
+JACOBIAN = Derivative("jacobian")
+HESSIAN = Derivative("hessian", 2)
+TAPE = Derivative("tape")
+
+
+def gradient_of_order(order: int) -> Derivative:
+    """`grad --order N`: the gradient for N = 1, else the N-th derivative."""
+    return GRADIENT if order == 1 else Derivative("gradient", order)
+
+
+def compute(request: Request, derivative: Derivative) -> Report | HessianResult | TapeView:
+    """The program run for `derivative`: a `Report`, a `HessianResult` or a `TapeView`."""
+    if derivative.kind == "tape":
+        from .recording import record
+
+        return record(request)
+    if derivative.kind == "hessian":
+        from .derivatives import hessian
+
+        return hessian(request)
+    if derivative.kind == "jacobian":
+        from .derivatives import jacobian
+
+        return jacobian(request)
+    if derivative.order > 1:
+        from .derivatives import derivatives_of_order
+
+        return Report(derivatives_of_order(request, derivative.order))
+    from .run import evaluate
+
+    return Report(evaluate(request))

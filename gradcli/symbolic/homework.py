@@ -1,0 +1,130 @@
+"""Homework mode's sympy work, seen from the command: a worker's answers within their deadlines.
+
+- `collect`: run a producer of `formula` in a worker (`workers.start_worker`) and gather its
+  messages: the first within SYMPY_TIMEOUT seconds (else `SymbolicError`), the rest within the
+  simplifying budget;
+- `derivatives`: `gradcli diff`'s formulas, each replaced by its simplified form when sympy
+  found a shorter one in time;
+- `compare` and `verdict`: `gradcli check`'s comparison of an answer with the derivative, sympy's
+  half in a worker while the tape's half (`program.comparison`) runs, and the verdict of both.
+
+sympy is imported when a worker starts, not when this module is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from gradcli.errors import GradcliError, UsageError
+from gradcli.program.comparison import Claim, compare_numerically
+from gradcli.program.records import Request
+
+from .formula import produce_comparison, produce_derivatives
+from .sympy_import import import_sympy
+from .workers import GRACE, Late, start_worker
+
+SYMPY_TIMEOUT = 10.0  # seconds for sympy's derivative itself (simplifying has --budget)
+
+
+class SymbolicError(GradcliError):
+    """sympy cannot give the formula (no sympy form, out of time, or it failed)."""
+
+    kind = "symbolic"
+
+
+def collect(produce: Callable, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
+    """Run `produce` in a worker (`workers.start_worker`): its first message within `timeout`
+    seconds (else SymbolicError), then whatever else it sends within `budget` seconds."""
+    import_sympy()  # imported here, once: a forked worker does not import it again
+    worker = start_worker(produce)
+    try:
+        try:
+            messages = [worker.receive(timeout)]
+        except Late as why:
+            raise SymbolicError(f"sympy did not answer within {timeout:g} s ({why})") from None
+        end = time.monotonic() + budget + GRACE
+        while True:
+            try:
+                messages.append(worker.receive(end - time.monotonic()))
+            except Late:
+                return messages
+    finally:
+        worker.close()
+
+
+def derivatives(
+    request: Request, wrt: list[str], order: int, point: dict, budget: float, unicode: bool
+) -> tuple[list[dict], list[bool]]:
+    """Per name of `wrt`, the derivative (text, latex, pretty, value at `point`), and whether it
+    is the simplified form; SymbolicError when sympy cannot give them."""
+    messages = collect(
+        produce_derivatives(request, wrt, order, point, budget, unicode), budget=budget
+    )
+    if "error" in messages[0]:
+        raise SymbolicError(messages[0]["error"])
+    found = messages[0]["derivatives"]
+    simplified = [False] * len(found)
+    for message in messages[1:]:
+        index, shown = message["simplified"]
+        shown["value"] = found[index]["value"]
+        found[index], simplified[index] = shown, True
+    return found, simplified
+
+
+def compare(
+    claim: Claim, at_point: tuple[float, float] | None, count: int, seed: int, budget: float
+) -> tuple[dict, dict]:
+    """(the numeric comparison, the symbolic one): sympy compares in a worker while the tape
+    compares at the point and at `count` sampled points (`program.comparison`)."""
+    import_sympy()
+    worker = start_worker(produce_comparison(claim.request, claim.answer, claim.wrt, budget))
+    try:
+        numeric = compare_numerically(claim, at_point, count, seed)
+        symbolic = _receive_comparison(worker, budget)
+    finally:
+        worker.close()
+    return numeric, symbolic
+
+
+def _receive_comparison(worker, budget: float) -> dict:
+    """{"derivative": text or None, "difference": "zero" | "nonzero" | "unknown" | "unavailable",
+    "why": the reason}, from what the worker sent in time."""
+    symbolic = {"derivative": None, "difference": "unavailable", "why": None}
+    try:
+        first = worker.receive(SYMPY_TIMEOUT)
+    except Late as why:
+        symbolic["why"] = f"sympy did not answer within {SYMPY_TIMEOUT:g} s ({why})"
+        return symbolic
+    if "error" in first:
+        symbolic["why"] = first["error"]
+        return symbolic
+    symbolic["derivative"] = first["derivative"]
+    symbolic["difference"], symbolic["why"] = "unknown", f"sympy ran out of time ({budget:g} s)"
+    end = time.monotonic() + budget + GRACE
+    while True:
+        try:
+            message = worker.receive(end - time.monotonic())
+        except Late:
+            return symbolic
+        symbolic.update(message)
+
+
+def verdict(claim: Claim, numeric: dict, symbolic: dict) -> str:
+    """ "right", "wrong" or "right-at-point-only"; exit 2 when no point could be compared and
+    sympy did not decide."""
+    at_point, point = numeric["at_point"], claim.point
+    if point and not at_point["agrees"]:
+        return "wrong"
+    if point and claim.number:
+        return "right"
+    if numeric["mismatch"] is not None:
+        return "right-at-point-only" if point else "wrong"
+    if symbolic["difference"] == "nonzero":
+        return "wrong"
+    if numeric["checked"] == 0 and symbolic["difference"] != "zero":
+        raise UsageError(
+            "found no point where EXPR, its derivative and ANSWER are all finite; "
+            "give one with --NAME VALUE"
+        )
+    return "right"
