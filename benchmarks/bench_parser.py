@@ -1,4 +1,4 @@
-"""How fast the parser takes programs that look hostile but are valid (`tests/hostile_looking.py`).
+"""How fast the parser takes valid programs that look hostile (`tests/language/hostile_looking.py`).
 
     python benchmarks/bench_parser.py              # 21 interleaved rounds, about a minute
     python benchmarks/bench_parser.py --quick      # 5 rounds: a smoke run, not figures
@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # _harness, when run from anywhere
-sys.path.insert(0, str(HERE.parent / "tests"))  # the cases, shared with the unit test
+sys.path.insert(0, str(HERE.parent / "tests" / "language"))  # the cases, shared with the unit test
 from _harness import Candidate, compare, format_seconds, header, table, verdict  # noqa: E402
 from hostile_looking import ACCEPTED_HOSTILE_LOOKING  # noqa: E402
 

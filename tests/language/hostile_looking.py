@@ -1,6 +1,6 @@
 """Programs that look hostile but are valid gradcli: the parser must accept each of them.
 
-Shared by `test_language.py` (each one parses) and `benchmarks/bench_parser.py` (how fast), so
+Shared by `test_parser.py` (each one parses) and `benchmarks/bench_parser.py` (how fast), so
 both read the same cases. Standard library only, and not a test module itself (pytest collects
 `test_*.py` only): the benchmark imports it without pytest.
 """

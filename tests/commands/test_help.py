@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gradcli.commands.group import LAZY_COMMANDS, cli
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 COMMANDS = cli.list_commands(None)
 
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from gradcli.commands.group import cli
 from gradcli.engine import primitives as ops
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def gradcli(*args):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-from hostile_looking import ACCEPTED_HOSTILE_LOOKING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +33,8 @@ from gradcli.language.syntax import (
 from gradcli.language.syntax import fields as node_fields
 from gradcli.language.tokens import KEYWORD_MESSAGES
 from gradcli.language.unparse import unparse
+
+from .hostile_looking import ACCEPTED_HOSTILE_LOOKING
 
 SPAN_FIELDS = {"span", "op_span", "name_span"}
 

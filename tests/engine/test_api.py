@@ -15,7 +15,7 @@ from gradcli.errors import ArgumentError, ShapeError
 
 pytestmark = pytest.mark.usefixtures("clean_engine")
 
-SEED_CHECK = Path(__file__).resolve().parents[2] / "shared" / "tools" / "seed_check.py"
+SEED_CHECK = Path(__file__).resolve().parents[3] / "shared" / "tools" / "seed_check.py"
 
 
 def value(t):

@@ -1,4 +1,4 @@
-"""Fixtures shared by the engine tests (test_ops, test_tape, test_api)."""
+"""Fixtures of the engine tests (test_primitives, test_tape, test_api)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tests of gradcli.language: the tokenizer and parser, and declared values."""

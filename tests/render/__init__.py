@@ -1,0 +1,1 @@
+"""Tests of gradcli.render: the report as JSON, plain text and tables."""

@@ -1,0 +1,1 @@
+"""Tests of gradcli.symbolic: the cross-check against sympy and finite differences."""
