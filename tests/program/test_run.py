@@ -305,11 +305,11 @@ def test_results_too_large_are_refused_before_numpy_allocates():
     )
     assert isinstance(error, LimitError)
     assert "400,000,000 elements" in str(error)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 20.0  # a hang guard (allocating first takes far longer)
 
 
 def test_huge_powers_are_floats_and_do_not_hang():
     start = time.perf_counter()
     ev = run("9**9**9 * x", ("x", "variable", 1.0))
     assert np.isinf(ev.results[0].value)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 20.0  # a hang guard: exact 9**9**9 would never end

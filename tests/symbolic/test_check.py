@@ -263,6 +263,9 @@ def test_max_symbolic_elements_is_a_parameter():
 
 
 # ---------------------------------------------------------------- nothing hangs
+# Hang guards, not timings: each bound is far above what a busy machine needs and far below what
+# the unguarded work takes (minutes, or forever). How fast is for benchmarks/ to say.
+HANG = 20.0  # seconds
 
 
 @pytest.fixture
@@ -276,7 +279,7 @@ def test_a_slow_simplify_stops_at_the_budget(sympy_imported):
     _, (checks,) = checked(
         "sin(64*x)/sqrt(cos(64*x))", ("x", "variable", 0.1), check={"budget": 0.5}
     )
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < HANG
     assert checks["x"].method == "symbolic" and checks["x"].agrees
     assert checks["x"].expression == "32*sin(64*x)**2/cos(64*x)**(3/2) + 64*sqrt(cos(64*x))"
 
@@ -288,7 +291,7 @@ def test_a_slow_simplify_stops_at_the_budget(sympy_imported):
 def test_huge_numbers_do_not_hang(program, x, sympy_imported):
     start = time.monotonic()
     _, (checks,) = checked(program, ("x", "variable", x))
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < HANG
     assert checks["x"].agrees
 
 
@@ -296,13 +299,13 @@ def test_sympy_past_its_timeout_falls_back_to_finite_differences(monkeypatch):
     compute = expected.gradients
 
     def slow(*args):
-        time.sleep(2.0)
+        time.sleep(3 * HANG)
         return compute(*args)
 
     monkeypatch.setattr(expected, "gradients", slow)
     start = time.monotonic()
     _, (checks,) = checked("x**3", ("x", "variable", 2.0), check={"timeout": 0.2})
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < HANG  # it did not wait for the worker
     assert checks["x"].method == "finite-difference"
     assert checks["x"].expected == pytest.approx(12.0) and checks["x"].agrees
     if workers.ISOLATION != "thread" and hasattr(os, "waitpid"):
