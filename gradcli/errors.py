@@ -1,7 +1,8 @@
 """gradcli's own exceptions, the exit codes they map to, and caret drawing.
 
 Every error a user can cause is a `GradcliError`. The command line turns it into one paragraph on
-stderr and an exit code in exactly one place (`cli.main`); the library only raises.
+stderr and an exit code in exactly one place (`commands.group.Group.main`); the library only
+raises.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Heavy imports with the garbage collector paused: sympy (`symbolic.sympy_import`, for a check),
-and rich, which `commands.output.emit` imports inside `collector_paused()` to draw a table.
+and rich, which the renderers import when `commands.output.emit` draws a table inside
+`collector_paused()`.
 
 An import makes tens of thousands of objects that live as long as the process. With the garbage
 collector on, every collection during the import (and after it) scans them again, for nothing:

@@ -58,3 +58,72 @@ def test_breaking_a_rule_fails_with_the_import_that_broke_it(tmp_path, module, l
     assert rule in done.stdout
     dotted = "gradcli." + module.removesuffix(".py").replace("/", ".")
     assert f"{dotted} -> " in done.stdout
+
+
+# ---------------------------------------------------------------- one pipeline, followed
+
+PARTS = ("engine", "language", "program", "symbolic", "render", "commands")
+PACKAGE = ROOT / "gradcli"
+
+
+def _part(filename: str) -> str | None:
+    path = Path(filename)
+    if not path.is_relative_to(PACKAGE):
+        return None
+    first = path.relative_to(PACKAGE).parts[0]
+    return first if first in PARTS else None
+
+
+def steps_of(argv: list[str]) -> list[str]:
+    """The parts a command's own code calls into, in order, repeats folded: the pipeline's steps.
+
+    Reading a record that flows between the parts (its fields, `agrees`, the records modules
+    themselves) is data, not a step, and is left out.
+    """
+    from gradcli.commands import main
+    from gradcli.record import Record
+
+    steps: list[str] = []
+
+    def on_call(frame, event, _arg):
+        if event != "call" or frame.f_back is None:
+            return
+        callee = _part(frame.f_code.co_filename)
+        if callee in (None, "commands") or _part(frame.f_back.f_code.co_filename) != "commands":
+            return
+        if Path(frame.f_code.co_filename).stem == "records":
+            return
+        if isinstance(frame.f_locals.get("self"), Record):
+            return
+        if not steps or steps[-1] != callee:
+            steps.append(callee)
+
+    sys.setprofile(on_call)
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+    finally:
+        sys.setprofile(None)
+    return steps
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["grad", "x**2", "--x", "3"], ["language", "program", "symbolic", "render"]),
+        (
+            ["grad", "x**3", "--x", "2", "--order", "2"],
+            ["language", "program", "symbolic", "render"],
+        ),
+        (["grad", "x**2", "--x", "3", "--plain"], ["language", "program", "render"]),
+        (["jacobian", "x * [3., 4.]", "--x", "2"], ["language", "program", "symbolic", "render"]),
+        (
+            ["hessian", "x**2 * y", "--x", "1", "--y", "2"],
+            ["language", "program", "symbolic", "render"],
+        ),
+        (["tape", "y = x*x; z = y*y", "--x", "3"], ["language", "program", "symbolic", "render"]),
+    ],
+)
+def test_a_request_goes_down_the_parts_once_in_order(argv, expected, capsys):
+    assert steps_of(argv) == expected

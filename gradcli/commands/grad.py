@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gradcli.language.limits import DEFAULT_LIMITS
-from gradcli.program.compute import gradient_of_order
+from gradcli.program.records import gradient_of_order
 
 from .arguments import ProgramCommand
 from .group import cli

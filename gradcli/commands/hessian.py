@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.program.compute import HESSIAN
+from gradcli.program.records import HESSIAN
 
 from .arguments import ProgramCommand
 from .group import cli

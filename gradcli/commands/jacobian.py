@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradcli.program.compute import JACOBIAN
+from gradcli.program.records import JACOBIAN
 
 from .arguments import ProgramCommand
 from .group import cli

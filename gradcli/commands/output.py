@@ -10,7 +10,7 @@ import click
 
 from gradcli.errors import ExitCode
 from gradcli.imports import collector_paused
-from gradcli.program.compute import Derivative
+from gradcli.program.records import Derivative
 
 
 def use_color() -> bool:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from gradcli.program.compute import Derivative, compute
-from gradcli.program.records import Request
+from gradcli.program.compute import compute
+from gradcli.program.records import Derivative, Request
 from gradcli.record import replace
 
 from .arguments import COMMAND_OPTION_NAMES, build_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gradcli.program.compute import TAPE
+from gradcli.program.records import TAPE
 
 from .arguments import ProgramCommand
 from .group import cli

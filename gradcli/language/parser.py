@@ -265,7 +265,7 @@ class _Parser:
         return self.error(f"unexpected {describe(tok)}: expected an expression", tok.span)
 
     def dotted_name(self) -> Name:
-        """`tf.math.sin` is one Name; the interpreter decides which spellings exist."""
+        """`tf.math.sin` is one Name; the walker decides which spellings exist."""
         first = self.advance()
         parts, end = [first.text], first.end
         while self.at("."):

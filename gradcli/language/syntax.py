@@ -1,7 +1,8 @@
 """The parsed form of a gradcli program: immutable nodes, each with its source span.
 
-`language.parse` builds these from text; the interpreter, the declared-value reader and the
-symbolic cross-check walk them. Nothing here evaluates anything.
+`parser.parse` builds these from text; the walker (`walker`), the declared-value reader
+(`values`) and the homework commands' reading of a program (`analysis`) walk them. Nothing here
+evaluates anything.
 """
 
 from __future__ import annotations

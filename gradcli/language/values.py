@@ -1,8 +1,8 @@
 """Declared input values: `--x 3`, `--w "[[1, 2], [3, 4]]"`, `--b "zeros(2)"`, `--d @train.csv`.
 
 `read_value` turns such text into a float array. Text starting with `@` names a file; anything
-else is parsed by `language.parse_expression` and evaluated by the small evaluator below. That
-evaluator is deliberately not the program interpreter: a value can only be a number, a constant
+else is parsed by `parser.parse_expression` and evaluated by the small evaluator below. That
+evaluator is deliberately not the program's walker: a value can only be a number, a constant
 (`pi`, `e`, `inf`, `nan`, also as `np.pi`, `math.pi`, ...), a rectangular nested list or tuple of
 those, or one of `CONSTRUCTORS`, so a value never runs arbitrary computation, and every allocation
 is checked against `Limits` before numpy makes it.

@@ -1,10 +1,11 @@
 """Walks a parsed program: resolves names and calls, and hands each operation to a backend.
 
 One walker serves every way of running a program: the numeric backend runs the primitives on a
-tape (`evaluate.py`), the symbolic backend builds sympy expressions from the same primitives'
-sympy forms (`symbolic.py`). The walker owns the language's rules (what a name may mean, which
-arguments are static) and tracks, for each value, which inputs it depends on and whether only
-through a stateful assignment or `stop_gradient` (so a `None` gradient can say why).
+tape (`program/backend.py`), the symbolic backend builds sympy expressions from the same
+primitives' sympy forms (`symbolic/translate.py`). The walker owns the language's rules (what a
+name may mean, which arguments are static) and tracks, for each value, which inputs it depends
+on and whether only through a stateful assignment or `stop_gradient` (so a `None` gradient can
+say why).
 """
 
 from __future__ import annotations

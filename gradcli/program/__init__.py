@@ -1,9 +1,14 @@
 """gradcli.program: running a parsed program, and the plain records of what it answered.
 
-Holds the request and result records that flow to the checks and the renderers (`records`),
-the run on one `GradientTape` (`run`), the tape-less forward run the checks compare against
-(`forward`), derivatives of any order, Jacobians and Hessians by nested tapes (`derivatives`),
-and the step-by-step recording that `gradcli tape` shows (`recording`).
+Holds the request and result records that flow to the checks and the renderers (`records`);
+the numeric backend the walker runs operations with (`backend`); the run on one `GradientTape`
+(`run`); which derivative a command asks for and the one place that computes it (`compute`);
+derivatives of any order, Jacobians and Hessians by nested tapes (`derivatives`); the tape-less
+forward run the checks compare against (`forward`) and their tolerances (`tolerances`); the
+step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
+view, `steps` holds its records); and the homework commands' numbers: a program at one point
+(`point`), an answer compared with the tape's derivative (`comparison`), a plot's curve and its
+extrema (`curve`).
 
 Knows the language and the engine. It must not know sympy, rich or click: its results are plain
 records (no tapes, no tensors) that a check or a renderer reads.

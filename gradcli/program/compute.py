@@ -1,4 +1,4 @@
-"""Which derivative a command asks for (`Derivative`), and the one place that computes it.
+"""The one place that computes the derivative a command asks for (`records.Derivative`).
 
 `compute(request, derivative)` runs the program for that kind and answers with a plain record
 that has `.evaluation` and `.checks` (empty until the cross-check fills them in):
@@ -16,35 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gradcli.record import Record
-
-from .records import HessianResult, Report, Request
+from .records import Derivative, HessianResult, Report, Request
 
 if TYPE_CHECKING:
     from .steps import TapeView
 
-__all__ = ["GRADIENT", "HESSIAN", "JACOBIAN", "TAPE", "Derivative", "compute", "gradient_of_order"]
-
-
-class Derivative(Record):
-    """A kind of derivative: "gradient" (of `order`), "jacobian", "hessian" or "tape" (the
-    gradient, recorded step by step)."""
-
-    __slots__ = ("kind", "order")
-    _defaults = {"order": 1}
-    kind: str
-    order: int
-
-
-GRADIENT = Derivative("gradient")
-JACOBIAN = Derivative("jacobian")
-HESSIAN = Derivative("hessian", 2)
-TAPE = Derivative("tape")
-
-
-def gradient_of_order(order: int) -> Derivative:
-    """`grad --order N`: the gradient for N = 1, else the N-th derivative."""
-    return GRADIENT if order == 1 else Derivative("gradient", order)
+__all__ = ["compute"]
 
 
 def compute(request: Request, derivative: Derivative) -> Report | HessianResult | TapeView:

@@ -50,7 +50,7 @@ def record(request: Request) -> TapeView:
 
 
 class _View:
-    """Turns a recording backend's notes into the view's dataclasses."""
+    """Turns a recording backend's notes into the view's records (`steps.py`)."""
 
     def __init__(self, request: Request, recorder: RecordingBackend, evaluation: Evaluation):
         self.request = request

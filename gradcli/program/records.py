@@ -1,9 +1,10 @@
 """What a request asks and what an evaluation answers: plain values, no tapes, no rendering.
 
-The request; the evaluation (inputs, statements, each target's derivatives and the reasons for
-None); the cross-check of one derivative (`Check`); and the results the commands render: a
-`Report` (gradients of any order, or Jacobians) and a `HessianResult`. The renderers (table, JSON,
-plain) read these; the engine never sees them.
+The kind of derivative a command asks for (`Derivative`: gradient of order N, jacobian,
+hessian, tape); the request; the evaluation (inputs, statements, each target's derivatives and
+the reasons for None); the cross-check of one derivative (`Check`); and the results the commands
+render: a `Report` (gradients of any order, or Jacobians) and a `HessianResult`. The renderers
+(table, JSON, plain) read these; the engine never sees them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,27 @@ class Declaration(Record):
     name: str
     kind: str  # one of KINDS
     value: np.ndarray
+
+
+class Derivative(Record):
+    """A kind of derivative: "gradient" (of `order`), "jacobian", "hessian" or "tape" (the
+    gradient, recorded step by step)."""
+
+    __slots__ = ("kind", "order")
+    _defaults = {"order": 1}
+    kind: str
+    order: int
+
+
+GRADIENT = Derivative("gradient")
+JACOBIAN = Derivative("jacobian")
+HESSIAN = Derivative("hessian", 2)
+TAPE = Derivative("tape")
+
+
+def gradient_of_order(order: int) -> Derivative:
+    """`grad --order N`: the gradient for N = 1, else the N-th derivative."""
+    return GRADIENT if order == 1 else Derivative("gradient", order)
 
 
 class Request(Record):

@@ -1,8 +1,8 @@
-"""The outputs of `gradcli jacobian` and `gradcli hessian` (`gradcli tape`'s: `render_tape.py`).
+"""The outputs of `gradcli jacobian` and `gradcli hessian` (`gradcli tape`'s: `tape.py`).
 
 Each command's renderer is a namespace with grad's functions (`to_table`, `to_json`, `to_plain`),
-handed to `cli.emit`. They read only plain data (a `Report` of Jacobians, `HessianResult`) and
-build on `gradcli.render` and `gradcli.tables`: the same value formatters (`format_value`,
+handed to `commands.output.emit`. They read only plain data (a `Report` of Jacobians,
+`HessianResult`) and build on `report` and `tables`: the same value formatters (`format_value`,
 `format_number`, `jsonable`), the same tables, the same Inputs and Cross-check sections, the same
 JSON layout. rich is imported inside the table functions only.
 """
@@ -16,9 +16,18 @@ import numpy as np
 from gradcli.errors import UsageError
 from gradcli.program.records import Report
 
-from . import report as render
 from . import tables
-from .report import format_number, format_shape, format_value, jsonable
+from .report import (
+    check_to_dict,
+    format_number,
+    format_shape,
+    format_value,
+    inputs_to_dict,
+    json_document,
+    jsonable,
+    report_to_dict,
+    to_plain,
+)
 
 __all__ = ["HESSIAN", "JACOBIAN", "matrix_labels", "no_csv", "named"]
 
@@ -153,7 +162,7 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
 
 def jacobian_to_dict(report) -> dict:
     """grad's JSON document, with "jacobians" (and their shapes) where grad has "gradients"."""
-    document = render.report_to_dict(report)
+    document = report_to_dict(report)
     for result in document["results"]:
         renamed = {}
         for key, value in result.items():
@@ -169,8 +178,8 @@ def jacobian_to_dict(report) -> dict:
 
 JACOBIAN = types.SimpleNamespace(
     to_table=jacobian_to_table,
-    to_json=lambda report: render.json_document(jacobian_to_dict(report)),
-    to_plain=render.to_plain,  # a line per source: the Jacobian as compact JSON
+    to_json=lambda report: json_document(jacobian_to_dict(report)),
+    to_plain=to_plain,  # a line per source: the Jacobian as compact JSON
     to_csv=no_csv,
 )
 
@@ -248,7 +257,7 @@ def hessian_to_dict(result) -> dict:
     evaluation = result.evaluation
     target = result.target
     return {
-        "inputs": render.inputs_to_dict(evaluation),
+        "inputs": inputs_to_dict(evaluation),
         "watched": list(evaluation.watched),
         "target": target.target,
         "value": jsonable(target.value),
@@ -264,7 +273,7 @@ def hessian_to_dict(result) -> dict:
         "check": None
         if result.checks is None
         else {
-            a: {b: render.check_to_dict(check) for b, check in row.items()}
+            a: {b: check_to_dict(check) for b, check in row.items()}
             for a, row in result.checks.items()
         },
     }
@@ -281,7 +290,7 @@ def hessian_to_plain(result) -> str:
 
 HESSIAN = types.SimpleNamespace(
     to_table=hessian_to_table,
-    to_json=lambda result: render.json_document(hessian_to_dict(result)),
+    to_json=lambda result: json_document(hessian_to_dict(result)),
     to_plain=hessian_to_plain,
     to_csv=no_csv,
 )

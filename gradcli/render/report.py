@@ -1,7 +1,8 @@
 """One report, three outputs: a JSON document, plain lines for scripts, and rich tables for people.
 
-The renderers read only the plain dataclasses of `gradcli.result` (never tapes or tensors). Every
-value goes through one family of helpers, so the three outputs agree on what a number looks like:
+The renderers read only the plain records of `gradcli.program.records` (never tapes or tensors).
+Every value goes through one family of helpers, so the three outputs agree on what a number
+looks like:
 
 - `jsonable(value)`: nested lists of Python numbers (floats, ints for integer dtypes, booleans for
   bool dtypes); the non-finite floats become the strings "nan", "inf", "-inf" so that the JSON

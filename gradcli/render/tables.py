@@ -1,7 +1,7 @@
 """The rich side of the renderers: gradcli's tables, and the blocks every table output shares.
 
-`report_tables` is `render.to_table`'s body. `render_calculus` (jacobian, hessian), `render_tape`
-and `catalog` (functions) build their own tables from the same pieces: `new_table`, the inputs,
+`report_tables` is `report.to_table`'s body. `calculus` (jacobian, hessian), `tape` and
+`catalog` (functions) build their own tables from the same pieces: `new_table`, the inputs,
 targets, watched and cross-check blocks, `agreement_line`, and `print_blocks`, which prints them
 as every gradcli table is printed. rich is imported inside these functions, never at import.
 """

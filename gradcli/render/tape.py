@@ -1,7 +1,7 @@
 """The outputs of `gradcli tape`: the forward and backward tables, JSON, plain text, Graphviz DOT.
 
-`TAPE` is the renderer namespace handed to `cli.emit`. It reads only a `TapeView` (plain records
-from `program/steps.py`), and builds on `gradcli.render` and `gradcli.tables` like every renderer.
+`TAPE` is the renderer namespace handed to `commands.output.emit`. It reads only a `TapeView`
+(plain records from `program/steps.py`), and builds on `report` and `tables` like every renderer.
 rich is imported inside the table functions only.
 """
 
@@ -11,10 +11,16 @@ import types
 
 import numpy as np
 
-from . import report as render
 from . import tables
 from .calculus import named, no_csv
-from .report import format_shape, format_value, jsonable
+from .report import (
+    check_to_dict,
+    format_shape,
+    format_value,
+    inputs_to_dict,
+    json_document,
+    jsonable,
+)
 
 __all__ = ["TAPE"]
 
@@ -175,7 +181,7 @@ def tape_to_dict(view) -> dict:
     checks = view.checks[0] if view.checks else None
     return {
         "program": view.program,
-        "inputs": render.inputs_to_dict(view.evaluation),
+        "inputs": inputs_to_dict(view.evaluation),
         "watched": list(view.evaluation.watched),
         "target": target.target,
         "forward": [
@@ -226,9 +232,7 @@ def tape_to_dict(view) -> dict:
         ],
         "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
         "reasons": {s: str(r) for s, r in target.reasons.items()},
-        "check": None
-        if checks is None
-        else {s: render.check_to_dict(c) for s, c in checks.items()},
+        "check": None if checks is None else {s: check_to_dict(c) for s, c in checks.items()},
     }
 
 
@@ -314,7 +318,7 @@ def tape_to_dot(view) -> str:
 
 TAPE = types.SimpleNamespace(
     to_table=tape_to_table,
-    to_json=lambda view: render.json_document(tape_to_dict(view)),
+    to_json=lambda view: json_document(tape_to_dict(view)),
     to_plain=tape_to_plain,
     to_dot=tape_to_dot,
     to_csv=no_csv,

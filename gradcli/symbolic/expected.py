@@ -24,23 +24,21 @@ from gradcli.program.forward import ForwardRun
 from gradcli.program.records import Check, Request
 from gradcli.program.tolerances import compare, tolerances
 
-from .sympy_import import import_sympy
-from .translate import (
+from .expressions import (
     MAX_DEPTH,
     MAX_SHOWN_TREE,
     MAX_TREE,
     SIMPLE_TREE,
     NoSympyForm,
-    Translation,
     at_point,
     display_form,
-    is_intermediate,
     measure,
     text,
     to_float,
-    translate,
     tree_size,
 )
+from .sympy_import import import_sympy
+from .translate import Translation, is_intermediate, translate
 from .workers import GRACE, Late, OutOfTime, start_worker
 
 __all__ = [

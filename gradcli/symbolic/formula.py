@@ -31,15 +31,9 @@ from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
+from .expressions import MAX_SHOWN_TREE, NoSympyForm, at_point, to_float, tree_size
 from .sympy_import import import_sympy
-from .translate import (
-    MAX_SHOWN_TREE,
-    NoSympyForm,
-    SympyBackend,
-    at_point,
-    to_float,
-    tree_size,
-)
+from .translate import SympyBackend
 from .workers import OutOfTime
 
 RELATIONS = {

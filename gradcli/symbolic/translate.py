@@ -1,19 +1,20 @@
-"""The program as sympy expressions, and its derivatives evaluated at the program's point.
+"""The program as sympy expressions: `SympyBackend`, `translate` and `symbolic_derivative`.
 
-The walker that runs a program on the tape (`interpret.Walker`) hands each operation to
+The walker that runs a program on the tape (`language.walker.Walker`) hands each operation to
 `SympyBackend`, which builds it from the primitive's own sympy form (`Op.sympy`): the program's
 text never reaches sympy, and symbol names are our declared names, never arbitrary text.
 
 What the tape does not differentiate through (`stop_gradient`, the values given to assignments,
 statements run under `--stop`) enters the expressions as the numbers one numeric forward run
-computed (`forward_run.run_forward`), so the derivative sympy computes is the one the tape should
-compute.
+computed (`program.forward.run_forward`), so the derivative sympy computes is the one the tape
+should compute. Measuring, evaluating at the point and showing the expressions is
+`expressions.py`'s.
 
 sympy is imported inside functions only: importing this module does not import it.
 
 Nothing sympy does may hang the caller (simplify, and even evaluating a constant such as
-exp(exp(exp(exp(10.0)))), can run for hours): `expected_gradients` runs sympy in a worker with a
-deadline (`workers.py`).
+exp(exp(exp(exp(10.0)))), can run for hours): the cross-check asks sympy in a worker with a
+deadline (`expected.in_worker`, `workers.py`).
 """
 
 from __future__ import annotations
@@ -28,19 +29,10 @@ from gradcli.language.walker import Walker, statement_label
 from gradcli.program.forward import ForwardRun, run_forward
 from gradcli.program.records import Request
 
+from .expressions import NoSympyForm, at_point, clamp, to_float
 from .sympy_import import import_sympy
 
 MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
-MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
-MAX_DEPTH = 400  # nesting of an expression: sympy recurses, and slowly, on deeper ones
-MAX_SHOWN_TREE = 5_000  # a derivative larger than this is not shown (nor simplified)
-SIMPLE_TREE = 5  # a shown expression this small is not simplified
-MAX_TEXT = 500  # characters of a shown expression
-HUGE_BITS = 2**16  # a number beyond 2**(2**16) is taken as infinite (mpmath would crawl on)
-
-
-class NoSympyForm(Exception):
-    """The program cannot be (or was not) translated to sympy: check it by finite differences."""
 
 
 # ---------------------------------------------------------------- the sympy backend
@@ -245,18 +237,6 @@ def _check_size(count) -> None:
         raise NoSympyForm(f"a value of {int(count):,} elements is too large for sympy")
 
 
-def clamp(sp, value):
-    """A Float beyond 2**(2**16) in size as +-oo (below its inverse as 0): float64 overflows far
-    earlier, and mpmath would spend unbounded time on such numbers (exp of them, sin of them)."""
-    if isinstance(value, sp.Float):
-        sign, mantissa, exponent, bits = value._mpf_
-        if mantissa and exponent + bits > HUGE_BITS:
-            return -sp.oo if sign else sp.oo
-        if mantissa and exponent + bits < -HUGE_BITS:
-            return sp.Float(0.0)
-    return value
-
-
 # ---------------------------------------------------------------- translations
 
 
@@ -335,104 +315,3 @@ def symbolic_derivative(request: Request, target: str | None, source: str):
     for index in np.ndindex(symbols.shape):
         derivatives[index] = sp.diff(total, symbols[index])
     return derivatives[()] if derivatives.ndim == 0 else derivatives
-
-
-# ---------------------------------------------------------------- numbers at the point
-
-
-def measure(expr, limit: int | None = None) -> tuple[int, int]:
-    """(nodes, depth) of `expr` written out as a tree, in time linear in its shared form; the
-    count stops soon after passing `limit`."""
-    sizes: dict[int, tuple[int, int]] = {}
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if id(node) in sizes:
-            stack.pop()
-            continue
-        waiting = [a for a in node.args if id(a) not in sizes]
-        if waiting:
-            stack.extend(waiting)
-            continue
-        stack.pop()
-        parts = [sizes[id(a)] for a in node.args]
-        sizes[id(node)] = (1 + sum(n for n, _ in parts), 1 + max((d for _, d in parts), default=0))
-        if limit is not None and sizes[id(node)][0] > limit:
-            return sizes[id(node)]
-    return sizes[id(expr)]
-
-
-def tree_size(expr, limit: int | None = None) -> int:
-    return measure(expr, limit)[0]
-
-
-def at_point(sp, expr, point: dict):
-    """`expr` with the symbols replaced by Floats, rebuilt bottom-up once per shared subexpression.
-
-    sympy evaluates each rebuilt node (sin(Float) is a Float, a Piecewise picks its branch), so
-    this is `xreplace(point)` in time linear in the shared form, with `clamp` on every number.
-    DiracDelta is 0: it comes only from sign, whose gradient TensorFlow defines as 0 everywhere.
-    """
-    done: dict = {}
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in done:
-            stack.pop()
-            continue
-        if node in point:
-            done[node] = point[node]
-        elif node.func is sp.DiracDelta:
-            done[node] = sp.Integer(0)
-        elif not node.args:
-            done[node] = node
-        else:
-            waiting = [a for a in node.args if a not in done]
-            if waiting:
-                stack.extend(waiting)
-                continue
-            done[node] = clamp(sp, node.func(*[done[a] for a in node.args]))
-        stack.pop()
-    return done[expr]
-
-
-def to_float(sp, value) -> tuple[float, bool]:
-    """A value at the point as (float, sign unknown): complex values are nan (numpy's answer for
-    a real program), zoo is an infinity of unknown sign."""
-    if value is sp.nan:
-        return float("nan"), False
-    if value is sp.zoo:
-        return float("inf"), True
-    if value is sp.oo or value is -sp.oo:
-        return (float("inf") if value is sp.oo else float("-inf")), False
-    if value.is_Number:
-        try:
-            return float(value), False
-        except OverflowError:
-            return (float("inf") if value > 0 else float("-inf")), False
-    if value.is_number:
-        real, imaginary = value.evalf().as_real_imag()
-        if imaginary is sp.nan or imaginary.is_zero is False:
-            return float("nan"), False
-        if imaginary.is_zero and real.is_Number:
-            return to_float(sp, real)
-    raise NoSympyForm(f"the derivative is not a number at the point: {str(value)[:80]}")
-
-
-# ---------------------------------------------------------------- shown expressions
-
-
-def display_form(sp, expr):
-    """`expr` for people: integral Floats (every literal is a Float) as Integers, so 2.0*x**1.0
-    shows as 2*x. Only shown, never evaluated: the values come from the Float form."""
-    integral = {}
-    for number in expr.atoms(sp.Float):
-        value = float(number)
-        if value.is_integer() and abs(value) <= 2**53:
-            integral[number] = sp.Integer(int(value))
-    return expr.xreplace(integral) if integral else expr
-
-
-def text(sp, expr) -> str:
-    shown = sp.sstr(expr, full_prec=False)
-    return shown if len(shown) <= MAX_TEXT else shown[: MAX_TEXT - 3] + "..."
