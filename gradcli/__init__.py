@@ -19,6 +19,8 @@ from .engine.layers import Module  # noqa: E402
 from .engine.namespaces import (  # noqa: E402
     arange,
     bool_,
+    clip_by_global_norm,
+    clip_by_norm,
     eye,
     fill,
     float16,
@@ -51,6 +53,26 @@ from .engine import namespaces as api  # noqa: E402, F401
 from .engine import nest, tape, tensor  # noqa: E402, F401
 from .engine import primitives as ops  # noqa: E402, F401
 
+# Imported on first use (PEP 562): the command line never needs them, and every command would
+# otherwise pay for their modules at start-up.
+_LAZY = {"optimizers": ".engine.optimizers", "custom_gradient": ".engine.custom_gradient"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(_LAZY[name], __name__)
+    value = module if name == "optimizers" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 globals().update(public_functions())  # gc.sin, gc.reduce_sum, gc.matmul, ... from the registry
 range = arange  # noqa: A001 - TensorFlow's name for it (tf.range)
 
@@ -64,8 +86,11 @@ __all__ = [
     "Variable",
     "arange",
     "bool_",
+    "clip_by_global_norm",
+    "clip_by_norm",
     "constant",
     "convert_to_tensor",
+    "custom_gradient",
     "eye",
     "fill",
     "float16",
@@ -79,6 +104,7 @@ __all__ = [
     "math",
     "nn",
     "ones",
+    "optimizers",
     "random",
     "range",
     "zeros",

@@ -15,7 +15,7 @@ import sys
 import click
 import numpy as np
 
-from gradcli.errors import FileInputError, GradcliError, UsageError
+from gradcli.errors import DeclarationError, FileInputError, GradcliError, UsageError
 from gradcli.language.limits import DEFAULT_LIMITS, Limits
 from gradcli.program.records import Declaration, Request
 
@@ -94,12 +94,15 @@ def parse_assignment(text: str, option: str) -> tuple[str, str]:
 
 
 def check_name(name: str) -> str:
-    if not name.isidentifier() or not name.isascii() or name.startswith("__"):
-        raise UsageError(
-            f"'{name}' is not a valid input name: use letters, digits and _, "
-            "not starting with a digit"
-        )
-    return name
+    """`name`, if a program can refer to it as an input; else the reason, at declaration."""
+    from gradcli.language.walker import undeclarable  # the engine's names: not at start-up
+
+    problem = undeclarable(name)
+    if problem is None:
+        return name
+    if name.isidentifier() and name.isascii() and not name.startswith("__"):
+        raise DeclarationError(problem)
+    raise UsageError(problem)
 
 
 def read_program(text: str | None, limits: Limits) -> str:

@@ -59,7 +59,9 @@ Examples:
     show_default=True,
     help="Random points to compare at.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the points.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the points."
+)
 @format_option("pretty", "json")
 @JSON_FLAG
 @BUDGET_OPTION
@@ -76,7 +78,7 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     from gradcli.symbolic.homework import compare, verdict
 
     fmt = choose_format(fmt, {"json": as_json}, "pretty")
-    program, inputs, given = read_command(words, at)
+    program, inputs, given = read_command(words, at, "check")
     if not inputs:
         raise UsageError("EXPR has no inputs: nothing to differentiate")
     wrt = _choose_wrt(wrt, inputs)

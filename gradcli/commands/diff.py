@@ -74,7 +74,7 @@ def diff(words, wrt, at, order, fmt, as_json, as_plain, budget, traceback):
     from gradcli.symbolic.homework import derivatives
 
     fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "pretty")
-    program, inputs, given = read_command(words, at)
+    program, inputs, given = read_command(words, at, "diff")
     if not inputs:
         raise UsageError("EXPR has no inputs to differentiate with respect to")
     names = list(dict.fromkeys(wrt)) or inputs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gradcli.language.limits import DEFAULT_LIMITS
+from gradcli.language.limits import DEFAULT_LIMITS, MAX_ORDER
 from gradcli.program.records import gradient_of_order
 
 from .arguments import ProgramCommand
@@ -29,7 +29,7 @@ Examples:
 @program_options
 @click.option(
     "--order",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_ORDER),
     default=1,
     metavar="N",
     help="The N-th derivative (N nested tapes), for scalar sources.",

@@ -18,10 +18,11 @@ import click
 from gradcli.errors import GradcliError, UnknownNameError, UsageError, did_you_mean
 from gradcli.language import syntax as s
 from gradcli.language.analysis import free_names, require_elementwise
-from gradcli.language.limits import Limits
+from gradcli.language.limits import MAX_BUDGET_SECONDS, Limits
 from gradcli.program.records import Request
 
 from .arguments import check_name, parse_assignment, read_program, split_words
+from .options import BudgetType
 
 CONTEXT = {"ignore_unknown_options": True, "allow_extra_args": True}
 EXPRESSION = click.argument(
@@ -29,10 +30,10 @@ EXPRESSION = click.argument(
 )
 BUDGET_OPTION = click.option(
     "--budget",
-    type=click.FloatRange(min=0),
+    type=BudgetType(),
     default=2.0,
     show_default=True,
-    help="Seconds sympy may spend simplifying.",
+    help=f"Seconds sympy may spend simplifying (at most {MAX_BUDGET_SECONDS:g}).",
 )
 
 
@@ -46,7 +47,15 @@ def check_csv(request: Request, evaluation) -> None:
 # ---------------------------------------------------------------- reading the command line
 
 
-def read_command(words, at: tuple) -> tuple[s.Program, list[str], dict]:
+# what `missing EXPR` shows, per command
+EXAMPLES = {
+    "diff": 'gradcli diff "x**2*sin(x)"',
+    "check": 'gradcli check "x**2" --expect "2*x"',
+    "plot": 'gradcli plot "x**3 - 3*x" --x -3:3',
+}
+
+
+def read_command(words, at: tuple, command: str) -> tuple[s.Program, list[str], dict]:
     """The program, its inputs, and the values given: name -> (text, option)."""
     from gradcli.language.parser import parse
 
@@ -61,7 +70,7 @@ def read_command(words, at: tuple) -> tuple[s.Program, list[str], dict]:
             raise UsageError(f"{name} is given twice")
         given[name] = (value, option)
     if text is None:
-        raise UsageError('missing EXPR: e.g. gradcli diff "x**2*sin(x)"')
+        raise UsageError(f"missing EXPR: e.g. {EXAMPLES[command]}")
     program = parse(read_program(text, limits), limits)
     if not program.statements:
         raise UsageError("EXPR is empty")

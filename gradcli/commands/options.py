@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from gradcli.errors import UsageError
-from gradcli.language.limits import DEFAULT_LIMITS
+from gradcli.language.limits import DEFAULT_LIMITS, MAX_BUDGET_SECONDS
 
 _FORMATS = ("table", "json", "plain", "csv")
 
@@ -22,7 +22,7 @@ class SeedType(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
-            return int(value)
+            seed = int(value)
         except (TypeError, ValueError):
             self.fail(
                 f"--{param.name} takes an integer, not {value!r}; to declare an input named "
@@ -30,6 +30,28 @@ class SeedType(click.ParamType):
                 param,
                 ctx,
             )
+        if seed < 0:  # numpy's generators take seeds >= 0 only
+            self.fail(f"--{param.name} takes an integer >= 0, not {value!r}", param, ctx)
+        return seed
+
+
+class BudgetType(click.ParamType):
+    """Seconds: a finite number from 0 to MAX_BUDGET_SECONDS (click's FloatRange lets nan by)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"--{param.name} takes a number of seconds, not {value!r}", param, ctx)
+        if not 0 <= seconds <= MAX_BUDGET_SECONDS:  # false for nan too
+            self.fail(
+                f"--{param.name} takes seconds from 0 to {MAX_BUDGET_SECONDS:g}, not {value!r}",
+                param,
+                ctx,
+            )
+        return seconds
 
 
 # Options that several commands share, spelt once (each use makes a fresh click.Option).
@@ -115,18 +137,23 @@ def program_options(command):
         PLAIN_FLAG,
         click.option(
             "--max-elements",
-            type=int,
+            type=click.IntRange(min=1),
             default=DEFAULT_LIMITS.max_elements,
             show_default=True,
             help="Largest tensor allowed.",
         ),
         click.option(
             "--max-program-chars",
-            type=int,
+            type=click.IntRange(min=1),
             default=DEFAULT_LIMITS.max_program_chars,
             show_default=True,
         ),
-        click.option("--max-depth", type=int, default=DEFAULT_LIMITS.max_depth, show_default=True),
+        click.option(
+            "--max-depth",
+            type=click.IntRange(min=1),
+            default=DEFAULT_LIMITS.max_depth,
+            show_default=True,
+        ),
         TRACEBACK_FLAG,
     ]
     for option in reversed(options):

@@ -13,6 +13,7 @@ import numpy as np
 from gradcli.errors import ExitCode, UsageError
 from gradcli.language import syntax as s
 from gradcli.language.analysis import require_elementwise, sample_intervals
+from gradcli.language.limits import MAX_PLOT_HEIGHT, MAX_PLOT_WIDTH
 
 from .arguments import ProgramCommand
 from .group import cli
@@ -49,10 +50,16 @@ Examples:
     help="Samples over the range (for extrema and the image).",
 )
 @click.option(
-    "--width", type=click.IntRange(min=30), help="Terminal plot width (default: terminal)."
+    "--width",
+    type=click.IntRange(30, MAX_PLOT_WIDTH),
+    help="Terminal plot width (default: terminal).",
 )
 @click.option(
-    "--height", type=click.IntRange(min=3), default=12, show_default=True, help="Rows per panel."
+    "--height",
+    type=click.IntRange(3, MAX_PLOT_HEIGHT),
+    default=12,
+    show_default=True,
+    help="Rows per panel.",
 )
 @click.option(
     "--size", default="800x600", show_default=True, metavar="WxH", help="Image size in pixels."
@@ -67,7 +74,7 @@ def plot(words, at, output, points, width, height, size, traceback):
     """
     from gradcli.render import plot as drawing
 
-    program, inputs, given = read_command(words, at)
+    program, inputs, given = read_command(words, at, "plot")
     variable, lo, hi, fixed = _plot_inputs(inputs, given, program)
     if output is not None:
         size_px = _image_size(size)

@@ -15,6 +15,18 @@ from .primitives import unbroadcast
 from .tensor import Tensor, to_numpy
 
 
+class _NoGradient:
+    """What a rule returns for "no gradient for this input" when only the backward pass can tell
+    (a custom gradient's `grad_fn` returning None). Its shape is None, so the walk meets it only
+    in its slow branch, where shapes differ: the hot loop pays nothing for it."""
+
+    __slots__ = ()
+    shape = None
+
+
+NO_GRADIENT = _NoGradient()
+
+
 def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
     """The chain rule, backwards over the record: one loop, no recursion."""
     # The hot loop of every gradient: methods are bound to local names once, and the shape check
@@ -38,6 +50,8 @@ def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
             gx = rule(g, ans, *args, **kwargs)
             shape = x._value.shape  # x.shape, for a tensor or a variable, without the property
             if gx.shape != shape:
+                if gx is NO_GRADIENT:
+                    continue
                 if op.broadcasts:
                     gx = unbroadcast(gx, shape)
                 if gx.shape != shape:
@@ -77,7 +91,8 @@ def observed(entries, grads: dict, observer):
 def _reporting_rule(rule, i: int, variadic: bool, observer):
     def reported(g, ans, *args, **kwargs):
         gx = rule(g, ans, *args, **kwargs)
-        observer.contribution(kwargs["index"] if variadic else i, gx)
+        if gx is not NO_GRADIENT:
+            observer.contribution(kwargs["index"] if variadic else i, gx)
         return gx
 
     return reported

@@ -11,7 +11,21 @@ from gradcli.errors import ArgumentError
 from .primitives import FUNCTIONS, REGISTRY, add, matmul
 from .tensor import Variable
 
-ACTIVATIONS = ("relu", "sigmoid", "softplus", "tanh", "exp", "abs", "square", "linear")
+ACTIVATIONS = (
+    "relu",
+    "sigmoid",
+    "softplus",
+    "tanh",
+    "elu",
+    "leaky_relu",
+    "gelu",
+    "softmax",
+    "log_softmax",
+    "exp",
+    "abs",
+    "square",
+    "linear",
+)
 
 
 class Module:

@@ -12,8 +12,11 @@ import types
 
 import numpy as np
 
+from gradcli.errors import ArgumentError
+
+from . import primitives as _ops
 from .primitives import FUNCTIONS, REGISTRY
-from .tensor import DEFAULT_FLOAT, Tensor, to_numpy
+from .tensor import DEFAULT_FLOAT, Tensor, convert_to_tensor, static_shape, to_numpy
 
 
 def _float_dtype(dtype):
@@ -21,15 +24,15 @@ def _float_dtype(dtype):
 
 
 def zeros(shape, dtype=None) -> Tensor:
-    return Tensor(to_numpy(np.zeros(shape, dtype=_float_dtype(dtype))))
+    return Tensor(to_numpy(np.zeros(static_shape(shape), dtype=_float_dtype(dtype))))
 
 
 def ones(shape, dtype=None) -> Tensor:
-    return Tensor(to_numpy(np.ones(shape, dtype=_float_dtype(dtype))))
+    return Tensor(to_numpy(np.ones(static_shape(shape), dtype=_float_dtype(dtype))))
 
 
 def fill(shape, value, dtype=None) -> Tensor:
-    return Tensor(to_numpy(np.full(shape, value, dtype=_float_dtype(dtype))))
+    return Tensor(to_numpy(np.full(static_shape(shape), value, dtype=_float_dtype(dtype))))
 
 
 def eye(num_rows: int, num_columns: int | None = None, dtype=None) -> Tensor:
@@ -95,3 +98,37 @@ def public_functions() -> dict:
                 if "." not in name:
                     table[name] = FUNCTIONS[op.name]
     return table
+
+
+def clip_by_norm(t, clip_norm, axes=None) -> Tensor:
+    """`t * clip_norm / max(norm(t), clip_norm)` over `axes` (all by default), as
+    `tf.clip_by_norm` computes it, so the gradient is TensorFlow's too (0 through the norm of a
+    zero tensor, where the norm's own gradient is undefined)."""
+    t = convert_to_tensor(t)
+    squares = _ops.sum(t * t, axis=axes, keepdims=True)
+    positive = squares > 0.0
+    # sqrt only where the sum is positive: its gradient at 0 would be infinite
+    norm = _ops.where(positive, _ops.sqrt(_ops.where(positive, squares, 1.0)), squares)
+    return (t * clip_norm) / _ops.maximum(norm, clip_norm)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None) -> tuple[list, Tensor]:
+    """Every tensor of `t_list` scaled by `clip_norm / max(global_norm, clip_norm)`, and the
+    global norm (the norm of all of them together), as `tf.clip_by_global_norm`: `None` entries
+    stay `None`, and a non-finite global norm makes every value nan."""
+    if not isinstance(t_list, (list, tuple)):
+        raise ArgumentError("clip_by_global_norm takes a list (or tuple) of tensors")
+    present = [convert_to_tensor(t) for t in t_list if t is not None]
+    if use_norm is None:
+        squares = [_ops.sum(t * t) for t in present] or [convert_to_tensor(0.0)]
+        total = squares[0]
+        for square in squares[1:]:
+            total = total + square
+        use_norm = _ops.sqrt(total)
+    use_norm = convert_to_tensor(use_norm)
+    with np.errstate(divide="ignore"):  # a zero norm: 1/0 = inf, and the minimum picks 1/clip
+        scale = clip_norm * _ops.minimum(1.0 / use_norm, 1.0 / clip_norm)
+    with np.errstate(invalid="ignore"):  # inf - inf: nan on purpose
+        scale = scale + (use_norm - use_norm)  # nan when the norm is inf or nan, as TensorFlow
+    clipped = [None if t is None else convert_to_tensor(t) * scale for t in t_list]
+    return clipped, use_norm

@@ -13,6 +13,7 @@ undoes broadcasting once (`unbroadcast`), for every rule.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 
 from gradcli.errors import ArgumentError
 
-from .tensor import apply
+from .tensor import Tensor, apply
 
 FORWARD_ON_OBJECTS = (
     "forward"  # sympy form: the numpy forward itself works on arrays of sympy objects
@@ -126,7 +127,12 @@ def _function_for(op: Op) -> Callable:
     return function
 
 
-def bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
+def bind_params(op: Op, names: list, extra: tuple, kwargs: dict, *, spans=None, ndims=None) -> dict:
+    """A call's static parameters bound by name, each checked by its kind before numpy sees it.
+
+    `spans` (parameter name -> Span) puts an error's caret on the argument at fault; `ndims` (the
+    tensor inputs' numbers of dimensions, when known) checks axes and permutations against them.
+    """
     if len(extra) > len(names):
         raise ArgumentError(f"{op.signature}: too many arguments")
     bound = dict(zip(names, extra))
@@ -139,9 +145,146 @@ def bind_params(op: Op, names: list, extra: tuple, kwargs: dict) -> dict:
     for key, default in op.params:
         if key not in bound and default is _NO_DEFAULT:
             raise ArgumentError(f"{op.signature}: missing argument '{key}'")
-    if isinstance(bound.get("axis"), list):  # TensorFlow's axis=[0, 2]; numpy takes a tuple
-        bound["axis"] = tuple(bound["axis"])
+    for key, value in bound.items():
+        check = _CHECKS.get((op, key)) or _CHECKS.setdefault((op, key), _param_check(op, key))
+        try:
+            bound[key] = check(op, key, value, ndims)
+        except ArgumentError as error:
+            error.span = error.span or (spans or {}).get(key)
+            raise
     return bound
+
+
+def _param_check(op: Op, key: str) -> Callable:
+    """How a parameter is checked: by its name (axis, shape, perm), else by its default's type
+    (a flag such as keepdims, a number such as alpha), so a new parameter is covered too."""
+    default = dict(op.params)[key]
+    if key == "axis":  # reductions and squeeze take None, an int or a tuple; the rest one int
+        return _check_axes if default is None else _check_one_axis
+    if key in ("shape", "perm"):
+        return _check_shape if key == "shape" else _check_perm
+    if isinstance(default, bool):
+        return _check_flag
+    if isinstance(default, (int, float)):
+        return _check_number
+    return _as_given
+
+
+_CHECKS: dict = {}  # (op, parameter) -> its check, found on first use (rules bind on every call)
+_HUGE = 2**62  # no axis or size comes near this; numpy would overflow on larger ones
+
+
+def _as_given(op: Op, key: str, value, ndims):
+    return value  # getitem's index: the language and Tensor.__getitem__ build it
+
+
+def _bad_param(op: Op, key: str, wanted: str, value) -> ArgumentError:
+    shown = repr(value) if isinstance(value, (int, float, str, tuple, list)) else None
+    shown = shown if shown is not None and len(shown) <= 40 else type(value).__name__
+    return ArgumentError(f"{op.signature}: {key} is {wanted}, not {shown}")
+
+
+def _is_int(value) -> bool:
+    # bool is an int to Python, and numpy would read axis=True as axis 1: refuse it
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _as_int(value):
+    """A 0-d integer tensor stands for its integer, as in TensorFlow (`tf.reshape(t, [n, 1])`
+    with `n = tf.reduce_prod(...)`); anything else is left for the checks to judge."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return value
+
+
+def _ints(op: Op, key: str, value, wanted: str) -> tuple:
+    """A whole number or a sequence of them (a list or tuple, or a 1-D integer array)."""
+    if type(value) is tuple and all(type(item) is int and -_HUGE < item < _HUGE for item in value):
+        return value  # the gradient rules' own calls: a tuple of small ints, nothing to convert
+    if isinstance(value, Tensor) and value.ndim == 1 and value.dtype.kind in "iu":
+        value = value.numpy()  # a 1-D integer tensor as a shape or axes, as TensorFlow takes it
+    value = _as_int(value)
+    if _is_int(value):
+        items = (value,)
+    elif isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        items = tuple(_as_int(item) for item in value)
+    else:
+        raise _bad_param(op, key, wanted, value)
+    # (abs, sum, max and min are primitives in this module: plain comparisons only here)
+    if not all(_is_int(item) and -_HUGE < int(item) < _HUGE for item in items):
+        raise _bad_param(op, key, wanted, value)
+    return tuple(int(item) for item in items)
+
+
+def _check_flag(op: Op, key: str, value, ndims) -> bool:
+    if isinstance(value, (bool, np.bool_)) or (_is_int(value) and value in (0, 1)):
+        return bool(value)
+    raise _bad_param(op, key, "True or False", value)
+
+
+def _check_number(op: Op, key: str, value, ndims) -> float:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        if np.isfinite(value):
+            return float(value)
+    raise _bad_param(op, key, "a finite number", value)
+
+
+def _check_axes(op: Op, key: str, value, ndims):
+    if value is None:
+        return None
+    axes = _ints(op, key, value, "a whole number or a tuple of them")
+    _check_axes_range(op, value, axes, ndims)
+    return axes[0] if _is_int(value) else axes
+
+
+def _check_one_axis(op: Op, key: str, value, ndims) -> int:
+    if not _is_int(value):
+        raise _bad_param(op, key, "a whole number", value)
+    axes = _ints(op, key, value, "a whole number")
+    _check_axes_range(op, value, axes, ndims)
+    return axes[0]
+
+
+def _check_axes_range(op: Op, value, axes: tuple, ndims) -> None:
+    if len(set(axes)) != len(axes):
+        raise ArgumentError(f"{op.signature}: axis {value!r} repeats an axis")
+    if not ndims:
+        return
+    new_axis = op.name in ("expand_dims", "stack")  # they make an axis: the result has one more
+    rank = ndims[0] + new_axis
+    for axis in axes:
+        if not -rank <= axis < rank:
+            has = f"{rank} dimension" + ("" if rank == 1 else "s")
+            valid = f"axes {-rank} to {rank - 1}" if rank else "no axes"
+            raise ArgumentError(
+                f"{op.signature}: axis {axis} is out of range for "
+                f"{'a result' if new_axis else 'an input'} of {has} ({valid})"
+            )
+
+
+def _check_shape(op: Op, key: str, value, ndims) -> tuple:
+    shape = _ints(op, key, value, "a whole number or a tuple of them")
+    if op.name == "reshape":  # one -1 may stand for the size left over
+        if any(n < -1 for n in shape) or shape.count(-1) > 1:
+            raise ArgumentError(
+                f"{op.signature}: shape {value!r} has sizes below 0 other than one -1"
+            )
+    elif any(n < 0 for n in shape):
+        raise ArgumentError(f"{op.signature}: shape {value!r} has a negative size")
+    return shape
+
+
+def _check_perm(op: Op, key: str, value, ndims):
+    if value is None:
+        return None
+    perm = _ints(op, key, value, "None or a tuple of whole numbers")
+    if ndims and sorted(perm) != list(range(ndims[0])):
+        raise ArgumentError(
+            f"{op.signature}: perm {value!r} is not an order of the axes 0 to {ndims[0] - 1}"
+        )
+    return perm
 
 
 # ---------------------------------------------------------------- helpers used by the rules
@@ -595,6 +738,95 @@ relu = primitive(
     namespaces=("tf.nn",),
     convention="relu'(0) = 0",
 )
+
+
+# erf has no numpy ufunc (scipy's would be a new dependency): Python's math.erf, per element, in
+# double precision, then cast back to the input's dtype
+_ERF = np.frompyfunc(math.erf, 1, 1)
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_GELU_C = math.sqrt(2 / math.pi)  # the tanh form of gelu: tanh(c * (x + 0.044715 x**3))
+_GELU_K = 0.044715
+
+
+def _np_erf(x):
+    x = np.asarray(x)
+    return np.asarray(_ERF(x), dtype=x.dtype if x.dtype.kind == "f" else np.float64)[()]
+
+
+def _np_gelu(x, approximate=False):
+    x = np.asarray(x)
+    if approximate:
+        inner = _GELU_C * (x + _GELU_K * x * x * x)
+        return (0.5 * x * (1 + np.tanh(inner)))[()]
+    return (0.5 * x * (1 + _np_erf(x * _SQRT_HALF)))[()]
+
+
+def _gelu_grad(g, ans, x, approximate=False):
+    if approximate:
+        t = tanh(_GELU_C * (x + _GELU_K * x * x * x))
+        slope = _GELU_C * (1 + 3 * _GELU_K * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
+    cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+    pdf = exp(-0.5 * x * x) * _INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+def _sym_gelu(sp, x, approximate=False):
+    if approximate:
+        k = sp.Rational(44715, 10**6)
+        return x / 2 * (1 + sp.tanh(sp.sqrt(2 / sp.pi) * (x + k * x**3)))
+    return x / 2 * (1 + sp.erf(x / sp.sqrt(2)))
+
+
+def _sample_elementwise(param: str, choices: tuple):
+    """Inputs of any shape, and one of `choices` for the parameter (so each form is tested)."""
+    return lambda rng: ([_rng_shape(rng)], {param: choices[int(rng.integers(0, len(choices)))]})
+
+
+elu = primitive(
+    "elu",
+    lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))[()],
+    # exp(min(x, 0)) is elu' on both sides (1 where x > 0), and, unlike TensorFlow's
+    # `outputs + 1`, it keeps every digit for large negative x
+    (lambda g, ans, x: g * exp(minimum(x, 0.0)),),
+    lambda sp, x: sp.Piecewise((x, x > 0), (sp.exp(x) - 1, True)),
+    "x where x > 0, else exp(x) - 1",
+    namespaces=("tf.nn",),
+    convention="elu'(0) = 1 (both sides agree)",
+)
+leaky_relu = primitive(
+    "leaky_relu",
+    lambda x, alpha=0.2: np.where(x > 0, x, x * alpha)[()],
+    (lambda g, ans, x, alpha=0.2: where(x > 0, g, g * alpha),),
+    lambda sp, x, alpha=0.2: sp.Piecewise((x, x > 0), (alpha * x, True)),
+    "x where x > 0, else alpha * x",
+    params=(("alpha", 0.2),),
+    kind="other",  # elementwise, but with a parameter: the tape view's local rules take none
+    namespaces=("tf.nn",),
+    convention="leaky_relu'(0) = alpha (TensorFlow's rule)",
+    sample=_sample_elementwise("alpha", (0.2, 0.01, 0.5)),
+)
+gelu = primitive(
+    "gelu",
+    _np_gelu,
+    (_gelu_grad,),
+    _sym_gelu,
+    "x * P(N(0,1) <= x), or its tanh approximation with approximate=True",
+    params=(("approximate", False),),
+    kind="other",  # elementwise, but with a parameter (as leaky_relu)
+    namespaces=("tf.nn",),
+    sample=_sample_elementwise("approximate", (False, True)),
+)
+erf = primitive(
+    "erf",
+    _np_erf,
+    (lambda g, ans, x: g * _TWO_OVER_SQRT_PI * exp(-x * x),),
+    lambda sp, x: sp.erf(x),
+    "the error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to x",
+    namespaces=("tf.math", "math"),
+)
 clip = primitive(
     "clip",
     np.clip,
@@ -733,6 +965,188 @@ _prod_of_others = primitive(
     params=(("axis", None),),
     public=False,
     kind="other",
+)
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift, the sum says it
+    with np.errstate(divide="ignore", under="ignore"):
+        out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return (out if keepdims else np.squeeze(out, axis=_axes(axis, x.ndim)))[()]
+
+
+def _sym_logsumexp(sp, x, axis=None, keepdims=False):
+    total = np.sum(
+        np.frompyfunc(sp.exp, 1, 1)(np.asarray(x, dtype=object)), axis, keepdims=keepdims
+    )
+    return np.frompyfunc(sp.log, 1, 1)(total)
+
+
+_NORM_ORDS = "'euclidean', 'fro', 1, 2 or inf (also 'inf', for the language)"
+
+
+def _norm_kind(ord, axis) -> str:
+    """'euclidean', 'l1' or 'max' for tf.norm's `ord`; the matrix norms other than Frobenius are
+    refused (they need singular values or per-column sums, which gradcli does not have)."""
+    several = isinstance(axis, (tuple, list)) and len(axis) > 1
+    if isinstance(ord, str):
+        if ord in ("euclidean", "fro"):
+            return "euclidean"
+        if ord == "inf":
+            return _norm_kind(np.inf, axis)
+    elif not isinstance(ord, bool) and ord in (1, 2, np.inf):
+        if several:
+            raise ArgumentError(
+                f"norm: ord={ord!r} over axes {tuple(axis)} is a matrix norm, which gradcli "
+                "does not compute; use ord='euclidean' (Frobenius) there, or one axis"
+            )
+        return {1: "l1", 2: "euclidean"}.get(ord, "max")
+    raise ArgumentError(f"norm: ord is {_NORM_ORDS}, not {ord!r}")
+
+
+def _np_norm(x, ord="euclidean", axis=None, keepdims=False):
+    kind = _norm_kind(ord, axis)
+    x = np.asarray(x)
+    if kind == "euclidean":
+        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))[()]
+    reduce = np.sum if kind == "l1" else np.max
+    return reduce(np.abs(x), axis=axis, keepdims=keepdims)[()]
+
+
+def _norm_grad(g, ans, x, ord="euclidean", axis=None, keepdims=False):
+    kind = _norm_kind(ord, axis)
+    gk = _kept(g, x.shape, axis, keepdims)
+    if kind == "l1":
+        return broadcast_to(gk * sign(x), x.shape)
+    nk = _kept(ans, x.shape, axis, keepdims)
+    if kind == "euclidean":  # x / norm; a zero norm means x is zero there: gradient 0
+        return gk * x / where(nk > 0, nk, ones_like(nk))
+    mask = _mask(abs(x) == nk, x)  # ties share the gradient evenly, as reduce_max's do
+    return gk * sign(x) * mask / sum(mask, axis=axis, keepdims=True)
+
+
+def _sym_norm(sp, x, ord="euclidean", axis=None, keepdims=False):
+    kind = _norm_kind(ord, axis)
+    x = np.asarray(x, dtype=object)
+    if kind == "euclidean":
+        return np.frompyfunc(sp.sqrt, 1, 1)(np.sum(x * x, axis, keepdims=keepdims))
+    size = np.frompyfunc(sp.Abs, 1, 1)(x)
+    if kind == "l1":
+        return np.sum(size, axis, keepdims=keepdims)
+    return _sym_extreme("Max")(sp, size, axis, keepdims)
+
+
+def _sample_norm(rng):
+    (shape,), params = _sample_reduce(rng)
+    ord = ["euclidean", "fro", 1, 2, np.inf][int(rng.integers(0, 5))]
+    if ord in (1, 2, np.inf) and isinstance(params["axis"], tuple):
+        params["axis"] = None
+    if ord in ("euclidean", "fro", 2):
+        return [shape], {**params, "ord": ord}
+    # l1 and max norms have kinks where an element is 0 and (max) where two sizes tie: sizes on
+    # a grid 0.1 apart, with random signs, keep both away from the finite differences' stencil
+    sizes = rng.permutation(np.arange(2, 31))[: int(np.prod(shape, dtype=int))] / 10
+    signs = np.where(rng.random(sizes.shape) < 0.5, -1.0, 1.0)
+    return [(sizes * signs).reshape(shape)], {**params, "ord": ord}
+
+
+def _np_softmax(x, axis=-1):
+    x = _with_axes("softmax", x)
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 by design
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x, axis=-1):
+    x = _with_axes("log_softmax", x)
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 by design
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _with_axes(name: str, x):
+    x = np.asarray(x)
+    if x.ndim == 0:
+        raise ArgumentError(f"{name} needs a tensor with at least one axis, not a number")
+    return x
+
+
+def _sym_softmax(sp, x, axis=-1):
+    e = np.frompyfunc(sp.exp, 1, 1)(np.asarray(x, dtype=object))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _sym_log_softmax(sp, x, axis=-1):
+    x = np.asarray(x, dtype=object)
+    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(x), axis=axis, keepdims=True)
+    return x - np.frompyfunc(sp.log, 1, 1)(total)
+
+
+def _sample_axis(rng):
+    shape = _rng_shape(rng) or (3,)
+    return [shape], {"axis": int(rng.integers(-len(shape), len(shape)))}
+
+
+logsumexp = primitive(
+    "logsumexp",
+    _np_logsumexp,
+    (
+        lambda g, ans, x, axis=None, keepdims=False: (
+            _kept(g, x.shape, axis, keepdims) * exp(x - _kept(ans, x.shape, axis, keepdims))
+        ),
+    ),
+    _sym_logsumexp,
+    "log(sum(exp(x))) over axis, without overflow",
+    aliases=("reduce_logsumexp",),
+    namespaces=("tf", "tf.math"),
+    **REDUCE,
+    saves="both",
+)
+norm = primitive(
+    "norm",
+    _np_norm,
+    (_norm_grad,),
+    _sym_norm,
+    f"tf.norm: the vector norm over axis (all axes by default), ord {_NORM_ORDS}; "
+    "'euclidean' over two axes is the Frobenius norm",
+    aliases=("linalg.norm",),
+    namespaces=("tf",),
+    convention="the euclidean norm's gradient is 0 at 0 (TensorFlow gives nan); ord=1: sign(x), "
+    "0 at 0; ord=inf: ties share the gradient evenly",
+    **{
+        **REDUCE,
+        "params": (("ord", "euclidean"), ("axis", None), ("keepdims", False)),
+        "sample": _sample_norm,
+    },
+    saves="both",
+)
+# softmax and log_softmax work along one axis: their sympy forms take whole arrays, as the
+# linalg forms do (the kind tells the translation so)
+softmax = primitive(
+    "softmax",
+    _np_softmax,
+    (lambda g, ans, x, axis=-1: ans * (g - sum(g * ans, axis=axis, keepdims=True)),),
+    _sym_softmax,
+    "exp(x) / sum(exp(x)) along axis (the last by default), without overflow",
+    kind="linalg",
+    params=(("axis", -1),),
+    namespaces=("tf.nn", "tf.math"),
+    sample=_sample_axis,
+    saves="output",
+)
+log_softmax = primitive(
+    "log_softmax",
+    _np_log_softmax,
+    (lambda g, ans, x, axis=-1: g - exp(ans) * sum(g, axis=axis, keepdims=True),),
+    _sym_log_softmax,
+    "x - logsumexp(x) along axis (the last by default), without overflow",
+    kind="linalg",
+    params=(("axis", -1),),
+    namespaces=("tf.nn", "tf.math"),
+    sample=_sample_axis,
+    saves="output",
 )
 
 # ---------------------------------------------------------------- shapes and indexing

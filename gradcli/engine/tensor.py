@@ -9,6 +9,7 @@ values, and the same rule code costs numpy's price, not ours.
 
 from __future__ import annotations
 
+import operator
 import threading
 from itertools import count
 from typing import Any
@@ -32,6 +33,9 @@ class _State(threading.local):
     def __init__(self):
         self.recording: list = []  # tapes that are open and not paused, innermost last
         self.raw = False  # True while a backward pass runs with no tape able to record it
+        # lists that collect the variables read while a `custom_gradient` function runs, innermost
+        # last (TensorFlow's VariableWatcher): they become its `grad_fn`'s `variables=`
+        self.variable_reads: list[list] = []
 
 
 STATE = _State()
@@ -45,7 +49,7 @@ def apply(op, *args, **kwargs):
     inputs = args  # the common case, all tensors already: no list to build
     for a in args:
         if type(a) is not Tensor:
-            inputs = [a if type(a) is Tensor else _lift(a, args) for a in args]
+            inputs = [a if type(a) is Tensor else _lift(a, args, op) for a in args]
             break
     try:
         value = op.forward(*[t._value for t in inputs], **kwargs)
@@ -77,12 +81,14 @@ def _dtype_hint(args) -> np.dtype | None:
     return None
 
 
-def _lift(a, args) -> Tensor:
+def _lift(a, args, op) -> Tensor:
     if type(a) is float:  # the usual constant (`y * 0.5`): what to_numpy gives, without asarray
         dtype = _dtype_hint(args)
         return Tensor((DEFAULT_FLOAT if dtype is None else dtype).type(a))
     if isinstance(a, Variable):
-        return a._read()
+        # a variable read only to stop its gradient is not watched (TensorFlow's
+        # `watched_variables()` leaves it out): its value, without telling the tapes
+        return Tensor(a._value) if op.name == "stop_gradient" else a._read()
     if isinstance(a, Tensor):
         return a
     return Tensor(to_numpy(a, _dtype_hint(args)))
@@ -218,6 +224,18 @@ class _Operators:
     def __int__(self) -> int:
         return int(self._value)
 
+    def __index__(self) -> int:
+        """A 0-d integer tensor where Python or numpy wants an integer (a shape, a size, a list
+        index), as TensorFlow's tensors do; a float one is refused, as TensorFlow refuses it."""
+        value = self._value
+        if np.ndim(value) == 0 and np.result_type(value).kind in "iu":
+            return int(value)
+        raise ArgumentError(
+            f"only a 0-d integer tensor can stand for an integer (a shape or a size), not one of "
+            f"shape {self.shape} and dtype {self.dtype}"
+            + (f": write int(t) for {float(value)!r}" if np.ndim(value) == 0 else "")
+        )
+
     def __bool__(self) -> bool:
         return bool(self._value)
 
@@ -290,8 +308,11 @@ class Variable(_Operators):
 
     def _read(self) -> Tensor:
         value = Tensor(self._value)
-        for tape in STATE.recording:
+        state = STATE
+        for tape in state.recording:
             tape._on_read(self, value)
+        for reads in state.variable_reads:
+            reads.append(self)
         return value
 
     def read_value(self) -> Tensor:
@@ -330,9 +351,39 @@ def _read(value):
     return value._read() if isinstance(value, Variable) else value
 
 
-def constant(value, dtype=None) -> Tensor:
-    """A tensor that tapes do not watch unless asked (`tape.watch`)."""
-    return Tensor(to_numpy(value, dtype))
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """A tensor that tapes do not watch unless asked (`tape.watch`).
+
+    As `tf.constant`: with `shape`, a single value fills it and a value of the same size is
+    reshaped to it; `name` is accepted and, as in TensorFlow's eager mode, not kept.
+    """
+    value = to_numpy(value, dtype)
+    if shape is not None:
+        shape = static_shape(shape)
+        if np.size(value) == 1:
+            value = to_numpy(np.full(shape, np.ravel(value)[0], dtype=np.result_type(value)))
+        elif np.size(value) == int(np.prod(shape, dtype=int)):
+            value = to_numpy(np.reshape(value, shape))
+        else:
+            raise ShapeError(
+                f"constant: a value of shape {np.shape(value)} ({np.size(value)} elements) "
+                f"cannot fill shape {shape}"
+            )
+    return Tensor(value)
+
+
+def static_shape(shape) -> tuple[int, ...]:
+    """A shape as TensorFlow takes one: an integer, a list or tuple of integers and 0-d integer
+    tensors, or a 1-D integer tensor; a float anywhere in it is refused."""
+    if isinstance(shape, (Tensor, Variable)) and np.ndim(shape._value) == 1:
+        shape = list(shape._value) if shape.dtype.kind in "iu" else [Tensor(shape._value[0])]
+    items = shape if isinstance(shape, (list, tuple)) else [shape]
+    try:
+        return tuple(operator.index(n) for n in items)
+    except ArgumentError:
+        raise
+    except TypeError:
+        raise ArgumentError(f"a shape is whole numbers, not {shape!r:.60}") from None
 
 
 def convert_to_tensor(value, dtype=None) -> Tensor:

@@ -98,7 +98,7 @@ def mixing(program: s.Program, columns: list[str]) -> tuple[str, s.Span] | None:
     """The first operation that combines different elements of the `columns` inputs (a reduction,
     a shape operation, '@', indexing, a list, a layer), or None: the program is elementwise in
     them, so the gradient of its sum is each point's own derivative."""
-    from .walker import LANGUAGE_FUNCTIONS, SPELLINGS
+    from .walker import LANGUAGE_FUNCTIONS, SPELLINGS, unknown_function
 
     tainted = set(columns)
 
@@ -127,6 +127,10 @@ def mixing(program: s.Program, columns: list[str]) -> tuple[str, s.Span] | None:
             name = node.func.name
             depends = any([visit(a) for a in node.args] + [visit(k.value) for k in node.keywords])
             op = SPELLINGS.get(name)
+            if op is None and name not in LANGUAGE_FUNCTIONS:  # a typo, not a mixing function
+                error = unknown_function(name)
+                error.span, error.source = node.func.span, program.source
+                raise error
             if depends and (name in LANGUAGE_FUNCTIONS or op is None):
                 fail(f"{name}()", node.span)
             if depends and op.kind not in ("elementwise", "compare", "other"):

@@ -26,7 +26,7 @@ import numpy as np
 
 from gradcli.errors import FileInputError, LimitError, plural, ragged_message
 
-from .limits import Limits
+from .limits import MAX_DIMENSIONS, Limits
 
 __all__ = ["FILE_FORMATS", "read_file"]
 
@@ -143,6 +143,11 @@ def _read_npy(data: bytes, path: str, limits: Limits) -> np.ndarray:
         raise FileInputError(f"{path}: holds Python objects, which are never unpickled")
     if dtype.kind not in "biuf":
         raise FileInputError(f"{path}: dtype {dtype} is not supported; use integers or floats")
+    if len(shape) > MAX_DIMENSIONS:
+        raise FileInputError(
+            f"{path}: the .npy header has {len(shape)} dimensions; "
+            f"a value has at most {MAX_DIMENSIONS}"
+        )
     if any(size < 0 for size in shape):
         raise FileInputError(f"{path}: the .npy header has a negative size in shape {shape}")
     count = math.prod(shape)
@@ -176,6 +181,11 @@ def _read_json(data: bytes, path: str, limits: Limits) -> np.ndarray:
         raise FileInputError(f"{path}: not valid JSON: {error}") from None
     counter = [0]
     shape, flat = _json_nested(value, "", path, limits, counter)
+    if len(shape) > MAX_DIMENSIONS:  # max_json_depth may allow more than numpy does
+        raise FileInputError(
+            f"{path}: the lists are nested {len(shape)} deep; a value has at most "
+            f"{MAX_DIMENSIONS} dimensions"
+        )
     return np.array(flat, dtype=np.float64).reshape(shape)
 
 

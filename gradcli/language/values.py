@@ -26,8 +26,7 @@ from gradcli.errors import (
     ragged_message,
 )
 
-from .files import read_file
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, MAX_DIMENSIONS, Limits
 from .parser import parse_expression
 from .syntax import Call, Expr, ListExpr, Name, Number, TupleExpr, Unary
 
@@ -59,8 +58,6 @@ _SIGNATURES = {
     "uniform": ("uniform(shape, minval=0, maxval=1)", ("shape", "minval", "maxval"), 1),
 }
 
-_MAX_DIMS = 32  # numpy 1.x refuses more; fail with our message rather than numpy's
-
 
 def read_value(
     text: str,
@@ -81,6 +78,8 @@ def read_value(
         raise TypeError(f"read_value makes floating-point arrays, not {dtype}")
     stripped = text.strip()
     if stripped.startswith("@"):
+        from .files import read_file  # here: only an @FILE value needs it (start-up time)
+
         array = read_file(stripped[1:].strip(), limits, base_dir)
     else:
         array = _read_expression(text, rng, limits)
@@ -150,6 +149,11 @@ def _literal(expr: Expr, ctx: _Context, depth: int) -> tuple[tuple[int, ...], li
     if depth > ctx.limits.max_depth:
         message = f"the list is nested more than {ctx.limits.max_depth} deep"
         raise LimitError(message, span=expr.span, source=ctx.source)
+    if depth > MAX_DIMENSIONS:  # each level of nesting is a dimension; numpy allows no more
+        message = (
+            f"the list is nested {depth} deep: a value has at most {MAX_DIMENSIONS} dimensions"
+        )
+        raise ctx.fail(message, expr.span)
     first: tuple[int, ...] = ()
     flat: list[float] = []
     for i, item in enumerate(expr.items):
@@ -201,8 +205,8 @@ class _Args:
     def shape(self, param: str = "shape") -> tuple[int, ...]:
         node = self.given[param]
         items = node.items if isinstance(node, (ListExpr, TupleExpr)) else (node,)
-        if len(items) > _MAX_DIMS:
-            raise self.fail(f"a shape has at most {_MAX_DIMS} dimensions", node.span)
+        if len(items) > MAX_DIMENSIONS:  # numpy refuses more: fail with our message, not numpy's
+            raise self.fail(f"a shape has at most {MAX_DIMENSIONS} dimensions", node.span)
         return tuple(self._size(item, param) for item in items)
 
     def _size(self, node: Expr, param: str) -> int:

@@ -10,6 +10,7 @@ say why).
 
 from __future__ import annotations
 
+from keyword import iskeyword
 from typing import Any, Protocol
 
 from gradcli.engine.layers import ACTIVATIONS
@@ -24,6 +25,7 @@ from gradcli.errors import (
 )
 
 from . import syntax as s
+from .limits import MAX_DIMENSIONS
 
 BINARY_OPS = {
     "+": "add",
@@ -134,6 +136,12 @@ class Walker:
             return self._call(node)
         if isinstance(node, (s.ListExpr, s.TupleExpr)):
             items = [self.expr(item) for item in node.items]
+            inner = getattr(items[0][0], "ndim", 0) if items else 0
+            if isinstance(inner, int) and inner >= MAX_DIMENSIONS:
+                raise ValueInputError(
+                    f"a list of values of {inner} dimensions would have {inner + 1}; "
+                    f"a value has at most {MAX_DIMENSIONS}"
+                )
             return self.backend.pack([v for v, _ in items], node), merge(*(d for _, d in items))
         if isinstance(node, s.Subscript):
             value, deps = self.expr(node.value)
@@ -161,7 +169,24 @@ class Walker:
         return value, deps
 
     def _apply(self, op: Op, inputs: list, params: dict, node):
-        return self.backend.apply(op, inputs, params, node)
+        try:
+            out = self.backend.apply(op, inputs, params, node)
+        except GradcliError:
+            raise
+        except TypeError:  # numpy refuses some operations on booleans: '-', sign()
+            what = f"'{node.op}'" if isinstance(node, (s.Binary, s.Unary)) else f"{op.name}()"
+            if not any(getattr(getattr(v, "dtype", None), "kind", "") == "b" for v in inputs):
+                raise
+            raise ArgumentError(
+                f"{what} does not take True/False (or a comparison's result); "
+                "make numbers of them first, as in 1.0*(x < 1)"
+            ) from None
+        ndim = getattr(out, "ndim", 0)
+        if isinstance(ndim, int) and ndim > MAX_DIMENSIONS:  # reshape, expand_dims, broadcast_to
+            raise ValueInputError(
+                f"the result would have {ndim} dimensions; a value has at most {MAX_DIMENSIONS}"
+            )
+        return out
 
     def _name(self, node: s.Name) -> tuple[Any, Deps]:
         name = node.name
@@ -194,14 +219,19 @@ class Walker:
                     f"{op.signature}: the first argument is a list, as in {op.name}([a, b])"
                 )
             tensor_nodes, extra = node.args[0].items, node.args[1:]
+            if not tensor_nodes:
+                raise ArgumentError(
+                    f"{op.signature}: needs at least one tensor, as in {op.name}([a, b])",
+                    span=node.args[0].span,
+                )
         else:
             if len(node.args) < op.arity:
                 raise ArgumentError(
                     f"{op.signature} takes {op.arity} input(s), got {len(node.args)}"
                 )
             tensor_nodes, extra = node.args[: op.arity], node.args[op.arity :]
-        params = self._params(op, extra, node.keywords)
         evaluated = [self.expr(n) for n in tensor_nodes]
+        params = self._params(op, extra, node.keywords, [v for v, _ in evaluated])
         deps = merge(*(d for _, d in evaluated))
         if op.name == "stop_gradient":
             deps = broken_by(deps, "stop_gradient")
@@ -209,11 +239,17 @@ class Walker:
             deps = {}
         return self._apply(op, [v for v, _ in evaluated], params, node), deps
 
-    def _params(self, op: Op, positional, keywords) -> dict:
+    def _params(self, op: Op, positional, keywords, inputs: list) -> dict:
+        """The static arguments, checked by kind (and against the inputs' dimensions), with the
+        caret of an error on the argument at fault."""
         names = [n for n, _ in op.params]
         values = tuple(self.static(n) for n in positional)
         named = {k.name: self.static(k.value) for k in keywords}
-        return bind_params(op, names, values, named)
+        spans = {name: n.span for name, n in zip(names, positional)}
+        spans.update({k.name: k.value.span for k in keywords})
+        ndims = [getattr(value, "ndim", None) for value in inputs]  # the symbolic side has none
+        known = bool(ndims) and all(isinstance(n, int) for n in ndims)
+        return bind_params(op, names, values, named, spans=spans, ndims=ndims if known else None)
 
     def _dense(self, node: s.Call) -> tuple[Any, Deps]:
         signature = "dense(x, units, activation=None, use_bias=True)"
@@ -302,6 +338,27 @@ def _int(node: s.Number) -> int:
     if abs(node.value) >= 2**62:
         raise ArgumentError(f"the integer {node.text[:20]} is too large here", span=node.span)
     return int(node.value)
+
+
+def undeclarable(name: str) -> str | None:
+    """Why `name` cannot be an input's name (None when it can): a program could not refer to it
+    (not an identifier, a Python keyword), or it would hide a function or constant of the
+    language."""
+    if not name.isidentifier() or not name.isascii() or name.startswith("__"):
+        return (
+            f"'{name}' is not a valid input name: use letters, digits and _, "
+            "not starting with a digit"
+        )
+    if name in ("True", "False"):
+        return f"'{name}' is a constant of the language"
+    if iskeyword(name):
+        return f"'{name}' is a Python keyword, which a program cannot use as a name"
+    if name in SPELLINGS or name in LANGUAGE_FUNCTIONS or name in CONSTANTS:
+        return (
+            f"'{name}' is a function or constant of the language; "
+            "declare the input under another name"
+        )
+    return None
 
 
 def unknown_name(name: str, known: list) -> UnknownNameError:

@@ -227,6 +227,9 @@ NOT_FOR_GRAD = [
         for m in ("tape", "jacobian", "hessian", "diff", "check", "homework")
     ),
     *("gradcli.commands.plot", "gradcli.commands.functions", "difflib", "shutil"),
+    "gradcli.language.files",  # only an @FILE value reads a file
+    "gradcli.engine.optimizers",  # the Python API's, imported on first use
+    "gradcli.engine.custom_gradient",
 ]
 
 
