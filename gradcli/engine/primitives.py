@@ -52,6 +52,9 @@ class Op:
     # soon as the user's code lets go of it (TensorFlow's tape does the same). A rule that reads a
     # value its op does not save fails loudly: the tape hands it a stand-in without data.
     saves: str = "inputs"
+    # reading a trainable variable as this op's input watches it; stop_gradient's does not, as in
+    # TensorFlow (`watched_variables()` leaves out a variable read only to stop its gradient)
+    watches_reads: bool = True
     differentiable: bool = field(init=False)
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -875,6 +878,7 @@ stop_gradient = primitive(
     "x, but the tape does not differentiate through it",
     namespaces=("tf",),
     kind="other",
+    watches_reads=False,
 )
 
 # ---------------------------------------------------------------- comparisons (no gradient)

@@ -86,9 +86,8 @@ def _lift(a, args, op) -> Tensor:
         dtype = _dtype_hint(args)
         return Tensor((DEFAULT_FLOAT if dtype is None else dtype).type(a))
     if isinstance(a, Variable):
-        # a variable read only to stop its gradient is not watched (TensorFlow's
-        # `watched_variables()` leaves it out): its value, without telling the tapes
-        return Tensor(a._value) if op.name == "stop_gradient" else a._read()
+        # read without telling the tapes where the op says so (stop_gradient: `Op.watches_reads`)
+        return a._read() if op.watches_reads else Tensor(a._value)
     if isinstance(a, Tensor):
         return a
     return Tensor(to_numpy(a, _dtype_hint(args)))
