@@ -5,10 +5,11 @@ a one-line doc, the domain its tests sample from, and its convention at kinks an
 the language, the Python namespaces, the cross-check and `gradcli functions` all read this table.
 
 Gradient rules have the form `rule(g, ans, *inputs, **params)`: `g` is the gradient arriving at the
-output, `ans` the forward's answer (reused where it is cheaper or more stable, as for exp, tanh and
-sigmoid). Rules are written with the primitives themselves, so a backward pass that runs under an
-outer tape is recorded on it. They may return a gradient of the *broadcast* shape: the engine
-undoes broadcasting once (`unbroadcast`), for every rule.
+output, `ans` the forward's answer (reused where it is cheaper and loses nothing, as for exp and
+softmax; never where it cancels: expm1, tanh and sigmoid read their input). Rules are written
+with the primitives themselves, so a backward pass that runs under an outer tape is recorded on it.
+They may return a gradient of the *broadcast* shape: the engine undoes broadcasting once
+(`unbroadcast`), for every rule.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class Op:
     # reading a trainable variable as this op's input watches it; stop_gradient's does not, as in
     # TensorFlow (`watched_variables()` leaves out a variable read only to stop its gradient)
     watches_reads: bool = True
+    # recorded on the tape although it has no gradient: ones_like and zeros_like, as TensorFlow's
+    # tape records them, so what is computed from their result is a value `gradient` can take
+    # as a source (`y = ones_like(x) * 2; z = y * y`: dz/dy is 4, not None)
+    recorded_without_gradient: bool = False
     differentiable: bool = field(init=False)
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -166,6 +171,8 @@ def _param_check(op: Op, key: str) -> Callable:
         return _check_axes if default is None else _check_one_axis
     if key in ("shape", "perm"):
         return _check_shape if key == "shape" else _check_perm
+    if key == "equation":
+        return _check_equation
     if isinstance(default, bool):
         return _check_flag
     if isinstance(default, (int, float)):
@@ -226,6 +233,8 @@ def _check_flag(op: Op, key: str, value, ndims) -> bool:
 
 
 def _check_number(op: Op, key: str, value, ndims) -> float:
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.numpy()  # a 0-d tensor stands for its number (leaky_relu's alpha)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
     ):
@@ -243,6 +252,7 @@ def _check_axes(op: Op, key: str, value, ndims):
 
 
 def _check_one_axis(op: Op, key: str, value, ndims) -> int:
+    value = _as_int(value)  # a 0-d integer tensor, as TensorFlow takes it
     if not _is_int(value):
         raise _bad_param(op, key, "a whole number", value)
     axes = _ints(op, key, value, "a whole number")
@@ -277,6 +287,13 @@ def _check_shape(op: Op, key: str, value, ndims) -> tuple:
     elif any(n < 0 for n in shape):
         raise ArgumentError(f"{op.signature}: shape {value!r} has a negative size")
     return shape
+
+
+def _check_equation(op: Op, key: str, value, ndims) -> str:
+    allowed = set(_LETTERS + ",.-> ")
+    if isinstance(value, str) and value and set(value) <= allowed and value.count("->") <= 1:
+        return value
+    raise _bad_param(op, key, "a string of index letters such as 'ij,jk->ik'", value)
 
 
 def _check_perm(op: Op, key: str, value, ndims):
@@ -326,6 +343,13 @@ def _mask(condition, like):
 
 def _safe_log(x):
     return log(where(x > 0, x, ones_like(x)))
+
+
+def _mul_no_nan(x, y):
+    """x * y, but exactly 0 where y is 0 even if x is infinite or nan: TensorFlow's `mul_no_nan`,
+    with which its sqrt kernel's gradient turns a zero upstream gradient into 0 (the "safe sqrt"
+    `where(x > 0, sqrt(x), 0)` at 0), not 0 * inf."""
+    return where(y == 0, zeros_like(y), x * y)
 
 
 def _swap_last(t):
@@ -595,20 +619,22 @@ log1p = primitive(
 expm1 = primitive(
     "expm1",
     np.expm1,
-    (lambda g, ans, x: g * (ans + 1),),
+    # exp(x), as TensorFlow's rule, not the answer + 1, which is 1 - 1 + exp(x): every digit of
+    # exp(-40) = 4.25e-18 is lost in `expm1(-40) + 1`
+    (lambda g, ans, x: g * exp(x),),
     lambda sp, x: sp.exp(x) - 1,
     "exp(x) - 1, exact for tiny x",
     namespaces=("tf", "tf.math", "np", "math"),
-    saves="output",
 )
 sqrt = primitive(
     "sqrt",
     np.sqrt,
-    (lambda g, ans, x: g * 0.5 / ans,),
+    (lambda g, ans, x: _mul_no_nan(0.5 / ans, g),),
     lambda sp, x: sp.sqrt(x),
     "square root",
     namespaces=("tf", "tf.math", "np", "math"),
     domain=((0.2, 4.0),),
+    convention="a zero gradient arriving at sqrt(0) gives 0, not nan (TensorFlow's kernel)",
     saves="output",
 )
 square = primitive(
@@ -703,26 +729,42 @@ cosh = primitive(
     "hyperbolic cosine",
     namespaces=("tf", "tf.math", "np", "math"),
 )
-# g * (1 - ans**2), spelled `-(ans * ans) + 1`: the same bits, but on plain numpy arrays `1 - t`
-# allocates a new array while `-t + 1` is done in place on the temporary `t` (numpy reuses
-# temporaries only when the array comes first), one large array less per tanh in the backward pass
+# 1 / cosh(x)**2 from the input, not TensorFlow's 1 - ans**2: tanh(20) rounds to 1.0, so
+# 1 - ans**2 is 0 where the derivative is 1.7e-17 (and it loses digits from |x| of a few on)
 tanh = primitive(
     "tanh",
     np.tanh,
-    (lambda g, ans, x: g * (-(ans * ans) + 1),),
+    (lambda g, ans, x: g * _sech_squared(x),),
     lambda sp, x: sp.tanh(x),
     "hyperbolic tangent",
     namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
-    saves="output",
+)
+
+
+def _np_sech_squared(x):
+    with np.errstate(over="ignore"):  # cosh(1000) is inf, and 1 / inf**2 the exact 0 it rounds to
+        return (1 / np.square(np.cosh(x)))[()]
+
+
+_sech_squared = primitive(
+    "sech_squared",
+    _np_sech_squared,
+    (lambda g, ans, x: -2 * g * ans * tanh(x),),
+    lambda sp, x: 1 / sp.cosh(x) ** 2,
+    "1 / cosh(x)**2, tanh's derivative without cancellation",
+    public=False,
+    saves="both",
 )
 sigmoid = primitive(
     "sigmoid",
     _np_sigmoid,
-    (lambda g, ans, x: g * ans * (1 - ans),),
+    # ans * sigmoid(-x), not TensorFlow's ans * (1 - ans): sigmoid(40) rounds to 1.0, and
+    # 1 - ans would be 0 where the derivative is 4.25e-18
+    (lambda g, ans, x: g * ans * sigmoid(-x),),
     lambda sp, x: 1 / (1 + sp.exp(-x)),
     "1 / (1 + exp(-x)), without overflow",
     namespaces=("tf", "tf.math", "tf.nn"),
-    saves="output",
+    saves="both",
 )
 softplus = primitive(
     "softplus",
@@ -830,21 +872,29 @@ erf = primitive(
     "the error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to x",
     namespaces=("tf.math", "math"),
 )
+
+
+def _np_clip(x, lo, hi):
+    # TensorFlow's clip_by_value, max(min(x, hi), lo): where lo > hi it gives lo (numpy's clip
+    # gives hi), and the rules below send the gradient where the value comes from
+    return np.maximum(np.minimum(x, hi), lo)[()]
+
+
 clip = primitive(
     "clip",
-    np.clip,
+    _np_clip,
     (
         lambda g, ans, x, lo, hi: where(x < lo, zeros_like(g), where(x > hi, zeros_like(g), g)),
-        lambda g, ans, x, lo, hi: where(x < lo, g, zeros_like(g)),
-        lambda g, ans, x, lo, hi: where(x > hi, g, zeros_like(g)),
+        lambda g, ans, x, lo, hi: where(minimum(x, hi) < lo, g, zeros_like(g)),
+        lambda g, ans, x, lo, hi: where(x > hi, where(hi < lo, zeros_like(g), g), zeros_like(g)),
     ),
-    lambda sp, x, lo, hi: sp.Piecewise((lo, x < lo), (hi, x > hi), (x, True)),
-    "x limited to [lo, hi]",
+    lambda sp, x, lo, hi: sp.Piecewise((lo, sp.Or(x < lo, hi < lo)), (hi, x > hi), (x, True)),
+    "x limited to [lo, hi] (lo where lo > hi, as TensorFlow's clip_by_value)",
     arity=3,
     broadcasts=True,
     aliases=("clip_by_value",),
     domain=((-3.0, 3.0), (-2.0, -0.5), (0.5, 2.0)),
-    convention="the gradient passes to x where lo <= x <= hi",
+    convention="the gradient passes to x where lo <= x <= hi; to lo where x < lo or lo > hi",
 )
 where = primitive(
     "where",
@@ -899,9 +949,18 @@ zeros_like = primitive(
     lambda sp, x: 0,
     "zeros of x's shape and dtype",
     kind="other",
+    recorded_without_gradient=True,
+    saves="shapes",
 )
 ones_like = primitive(
-    "ones_like", np.ones_like, (None,), lambda sp, x: 1, "ones of x's shape and dtype", kind="other"
+    "ones_like",
+    np.ones_like,
+    (None,),
+    lambda sp, x: 1,
+    "ones of x's shape and dtype",
+    kind="other",
+    recorded_without_gradient=True,
+    saves="shapes",
 )
 
 # ---------------------------------------------------------------- reductions
@@ -1151,6 +1210,171 @@ log_softmax = primitive(
     namespaces=("tf.nn", "tf.math"),
     sample=_sample_axis,
     saves="output",
+)
+
+# ---------------------------------------------------------------- einsum and solve
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _np_einsum(*xs, equation):
+    named = equation.partition("->")[0].count(",") + 1
+    if named != len(xs):
+        raise ArgumentError(
+            f"einsum: equation is {equation!r}, which names {named} operand(s), but "
+            f"{len(xs)} tensor(s) were given"
+        )
+    return np.asarray(np.einsum(equation, *xs))[()]  # (a sum of sympy objects is no array)
+
+
+def _einsum_subscripts(equation: str, ndims: list) -> tuple[list, str]:
+    """Each operand's subscripts and the output's, explicit: the implicit output (the letters
+    used once, sorted, as numpy and TensorFlow make it) written out, and each `...` replaced by
+    letters the equation does not use, aligned from the right as broadcasting aligns them."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    operands = inputs.split(",")
+    spare = [c for c in _LETTERS if c not in equation]
+    widths = [n - len(sub.replace("...", "")) for sub, n in zip(operands, ndims)]
+    ellipsis = spare[: sorted(widths + [0])[-1]] if "..." in inputs else []
+    if not arrow:
+        letters = inputs.replace("...", "").replace(",", "")
+        output = ("..." if ellipsis else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1)
+        )
+
+    def explicit(sub: str, width: int) -> str:
+        return sub.replace("...", "".join(ellipsis[len(ellipsis) - width :]))
+
+    return [explicit(sub, w) for sub, w in zip(operands, widths)], explicit(output, len(ellipsis))
+
+
+def _einsum_grad(g, ans, *xs, index, equation):
+    """d/dx_index: g contracted with the other operands onto x's subscripts. A letter x repeats
+    (a diagonal, 'ii->i') is written once and spread back with an identity matrix; a letter
+    only x has (summed away, 'ij->i') is brought back with a vector of ones."""
+    operands, output = _einsum_subscripts(equation, [x.ndim for x in xs])
+    spare = iter(c for c in _LETTERS if c not in "".join(operands) + output)
+    mine, others = operands[index], operands[:index] + operands[index + 1 :]
+    terms, extras, target, seen = [output, *others], [], "", set()
+    dtype = g.dtype
+    for letter, size in zip(mine, xs[index].shape):
+        if letter in seen:  # a repeated letter: a fresh one, tied to the first by the identity
+            fresh = next(spare)
+            terms.append(letter + fresh)
+            extras.append(np.eye(size, dtype=dtype))
+            target += fresh
+            continue
+        seen.add(letter)
+        target += letter
+        if not any(letter in term for term in terms[: 1 + len(others)]):
+            terms.append(letter)
+            extras.append(np.ones(size, dtype=dtype))
+    rest = [x for i, x in enumerate(xs) if i != index]
+    return einsum([g, *rest, *extras], equation=",".join(terms) + "->" + target)
+
+
+def _sample_einsum(rng):
+    cases = [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ij->ji", [(2, 3)]),
+        ("ii->", [(3, 3)]),
+        ("ii->i", [(3, 3)]),
+        ("ij->i", [(2, 3)]),
+        ("i,j->ij", [(2,), (3,)]),
+        ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+        ("...ij,...jk->...ik", [(2, 2, 3), (1, 3, 2)]),
+        ("ij,ij", [(2, 3), (2, 3)]),
+        ("i,i,i->", [(3,), (3,), (3,)]),
+    ]
+    equation, shapes = cases[int(rng.integers(0, len(cases)))]
+    return shapes, {"equation": equation}
+
+
+_einsum_of_list = primitive(
+    "einsum",
+    _np_einsum,
+    (_einsum_grad,),
+    FORWARD_ON_OBJECTS,
+    "tf.einsum(equation, *inputs): sums of products named by index letters ('ij,jk->ik' is "
+    "a matrix product, 'ii->' a trace, '...ij->...ji' a batched transpose)",
+    kind="linalg",
+    arity=0,
+    params=(("equation", _NO_DEFAULT),),
+    aliases=("linalg.einsum",),
+    namespaces=("tf", "np"),
+    broadcasts=True,
+    domain=((-2.0, 2.0),),
+    sample=_sample_einsum,
+)
+
+
+def einsum(*args, **kwargs):
+    # TensorFlow's and numpy's order, einsum(equation, *inputs), besides the registry's
+    # einsum([inputs], equation=...) that variadic primitives share (concat, stack)
+    if args and isinstance(args[0], str):
+        return _einsum_of_list(list(args[1:]), args[0], **kwargs)
+    return _einsum_of_list(*args, **kwargs)
+
+
+einsum.__doc__ = _einsum_of_list.__doc__
+einsum.op = _einsum_of_list.op
+FUNCTIONS["einsum"] = einsum
+
+
+def _np_solve(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != a.shape[-2] or a.shape[:-1] != b.shape[:-1]:
+        raise ValueError(
+            "tf.linalg.solve takes a matrix [..., M, M] and a right-hand side [..., M, K] "
+            "with the same leading axes"
+        )
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise ArgumentError(
+            f"solve: the matrix is not invertible (TensorFlow: 'Input matrix is not "
+            f"invertible'); its shape is {a.shape}"
+        ) from None
+
+
+def _sym_solve(sp, a, b):
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    out = np.empty(b.shape, dtype=object)
+    for batch in np.ndindex(a.shape[:-2]):
+        solved = sp.Matrix(a[batch].tolist()).LUsolve(sp.Matrix(b[batch].tolist()))
+        out[batch] = np.array(solved.tolist(), dtype=object)
+    return out
+
+
+def _sample_solve(rng):
+    # values on a grid 0.1 apart (kept apart for the finite differences), and a dominant
+    # diagonal: the matrix is well conditioned
+    m, k, batch = int(rng.integers(1, 4)), int(rng.integers(1, 3)), [(), (2,)][rng.integers(0, 2)]
+    copies = 2 if batch else 1
+    grid = np.concatenate([np.arange(-20, 0), np.arange(1, 21)]) / 10  # 40 values, none 0
+    values = rng.permutation(grid)[: copies * (m * m + m * k)]  # at most 30 of them
+    size = copies * m * m
+    a = values[:size].reshape(batch + (m, m)) + 5 * np.eye(m)
+    return [a, values[size:].reshape(batch + (m, k))], {}
+
+
+solve = primitive(
+    "solve",
+    _np_solve,
+    (
+        lambda g, ans, a, b: -(solve(_swap_last(a), g) @ _swap_last(ans)),
+        lambda g, ans, a, b: solve(_swap_last(a), g),
+    ),
+    _sym_solve,
+    "tf.linalg.solve(matrix, rhs): the x with matrix @ x = rhs ([..., M, M] and [..., M, K])",
+    kind="linalg",
+    arity=2,
+    aliases=("linalg.solve",),
+    namespaces=("tf", "np"),
+    domain=((-2.0, 2.0), (-2.0, 2.0)),
+    sample=_sample_solve,
+    saves="both",
 )
 
 # ---------------------------------------------------------------- shapes and indexing

@@ -62,7 +62,7 @@ def apply(op, *args, **kwargs):
         ) from None
     out = Tensor(value)
     recording = state.recording
-    if recording and op.differentiable:
+    if recording and (op.differentiable or op.recorded_without_gradient):
         for tape in recording:
             tape._record(op, inputs, out, kwargs)
     return out

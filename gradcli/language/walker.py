@@ -213,7 +213,12 @@ class Walker:
             error = unknown_function(name)
             error.span = node.func.span
             raise error
-        if op.variadic:
+        if op.variadic and node.args and isinstance(node.args[0], s.String):
+            # TensorFlow's einsum("ij,jk->ik", a, b): the string first, then the tensors
+            tensor_nodes, extra = node.args[1:], node.args[:1]
+            if not tensor_nodes:
+                raise ArgumentError(f"{op.name} needs at least one tensor after its equation")
+        elif op.variadic:
             if not node.args or not isinstance(node.args[0], (s.ListExpr, s.TupleExpr)):
                 raise ArgumentError(
                     f"{op.signature}: the first argument is a list, as in {op.name}([a, b])"

@@ -193,3 +193,105 @@ def test_a_variable_read_only_through_stop_gradient_is_not_watched():
     assert [v.name for v in tape.watched_variables()] == ["x:0"]
     dx, dx1 = tape.gradient(y, [x, x1])
     assert float(dx) == 2.0 and dx1 is None
+
+
+def test_a_0d_integer_tensor_is_accepted_as_an_axis_and_a_number_everywhere():
+    i, t = gc.constant(1), gc.ones((2, 3))
+    n = gc.reduce_prod(gc.constant([2, 3]))
+    assert gc.reshape(t, [n, 1]).shape == (6, 1)  # the example
+    assert gc.reduce_sum(t, axis=i).shape == (2,)
+    assert gc.reduce_sum(t, axis=gc.constant([0, 1])).shape == ()
+    assert gc.expand_dims(t, i).shape == (2, 1, 3)
+    assert gc.concat([t, t], axis=i).shape == (2, 6)
+    assert gc.stack([t, t], axis=i).shape == (2, 2, 3)
+    assert gc.nn.softmax(t, axis=gc.constant(0)).numpy().tolist() == [[0.5] * 3] * 2
+    assert gc.transpose(t, perm=gc.constant([1, 0])).shape == (3, 2)
+    assert float(gc.nn.leaky_relu(gc.constant(-1.0), alpha=gc.constant(0.3))) == -0.3
+    with pytest.raises(ArgumentError, match="axis is a whole number"):
+        gc.expand_dims(t, gc.constant(1.5))
+
+
+# ---------------------------------------------------------------- einsum and linalg.solve
+
+
+def test_einsum_known_values_in_tensorflows_order():
+    a = gc.constant([[1.0, 2.0], [3.0, 4.0]])
+    b = gc.constant([[5.0], [6.0]])
+    assert gc.einsum("ij,jk->ik", a, b).numpy().tolist() == [[17.0], [39.0]]
+    assert float(gc.einsum("ii->", a)) == 5.0  # the trace
+    assert gc.einsum("ii->i", a).numpy().tolist() == [1.0, 4.0]  # the diagonal
+    assert gc.einsum("ij", a).numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]  # implicit output
+    assert gc.einsum("ji", a).numpy().tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert gc.linalg.einsum("...ij->...ji", gc.ones((2, 3, 4))).shape == (2, 4, 3)
+    assert gc.einsum([a, b], equation="ij,jk->ik").numpy().tolist() == [[17.0], [39.0]]
+
+
+@pytest.mark.parametrize(
+    ("equation", "shapes"),
+    [
+        ("ii->", [(3, 3)]),
+        ("ii->i", [(3, 3)]),
+        ("iij->j", [(2, 2, 3)]),
+        ("ij->i", [(2, 3)]),
+        ("ij->", [(2, 3)]),
+        ("ij,jk", [(2, 3), (3, 4)]),
+        ("...ij,...jk->...ik", [(2, 2, 3), (1, 3, 2)]),
+        ("i,i->", [(3,), (3,)]),
+        ("bi,i->b", [(2, 3), (3,)]),
+    ],
+)
+def test_einsum_gradients_against_finite_differences(equation, shapes):
+    rng = np.random.default_rng(7)
+    values = [rng.normal(size=s) for s in shapes]
+    xs = [gc.constant(v) for v in values]
+    with gc.GradientTape() as tape:
+        tape.watch(xs)
+        y = gc.reduce_sum(gc.einsum(equation, *xs) ** 2)
+    grads = tape.gradient(y, xs)
+
+    def loss(vs):
+        return float(np.sum(np.einsum(equation, *vs) ** 2))
+
+    for k, g in enumerate(grads):
+        fd = np.zeros_like(values[k])
+        for index in np.ndindex(values[k].shape):
+            moved = [v.copy() for v in values]
+            moved[k][index] += 1e-6
+            up = loss(moved)
+            moved[k][index] -= 2e-6
+            fd[index] = (up - loss(moved)) / 2e-6
+        np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_einsum_refuses_a_wrong_equation_in_words():
+    a = gc.ones((2, 2))
+    with pytest.raises(ArgumentError, match="names 2 operand"):
+        gc.einsum("ij,jk->ik", a)
+    with pytest.raises(ArgumentError, match="equation is a string of index letters"):
+        gc.einsum([a], equation="i1")
+    with pytest.raises(ShapeError, match="einsum"):
+        gc.einsum("ij,jk->ik", a, gc.ones((3, 2)))
+
+
+def test_solve_known_values_and_gradients():
+    a = gc.constant([[3.0, 1.0], [1.0, 2.0]])
+    b = gc.constant([[9.0], [8.0]])
+    with gc.GradientTape() as tape:
+        tape.watch([a, b])
+        x = gc.linalg.solve(a, b)
+        y = gc.reduce_sum(x * x)
+    np.testing.assert_allclose(x.numpy(), [[2.0], [3.0]], rtol=1e-15)
+    da, db = tape.gradient(y, [a, b])
+    # d/db = A^-T 2x; d/dA = -(d/db) x^T
+    expected_db = np.linalg.solve(a.numpy().T, 2 * x.numpy())
+    np.testing.assert_allclose(db.numpy(), expected_db, rtol=1e-14)
+    np.testing.assert_allclose(da.numpy(), -expected_db @ x.numpy().T, rtol=1e-14)
+
+
+def test_solve_refuses_a_singular_matrix_and_mismatched_shapes():
+    with pytest.raises(ArgumentError, match="not invertible"):
+        gc.linalg.solve(gc.constant([[1.0, 2.0], [2.0, 4.0]]), gc.ones((2, 1)))
+    with pytest.raises(ShapeError, match=r"\[..., M, M\]"):
+        gc.linalg.solve(gc.ones((2, 3)), gc.ones((2, 1)))
+    with pytest.raises(ShapeError, match=r"\[..., M, K\]"):
+        gc.linalg.solve(gc.eye(2), gc.ones(2))  # TensorFlow's rhs has at least two axes
