@@ -3,7 +3,8 @@
 `gradcli critical` asks sympy first (`symbolic.calculus`); when sympy cannot give every zero in
 time, `critical_points` searches: a grid of starts over the box, each refined by Newton's method
 with the engine's gradient and Hessian (two nested tapes over all the starts at once, the program
-being elementwise in its inputs), the converged ones kept inside the box and deduplicated. Each
+being elementwise in its inputs), the converged ones kept inside the box and deduplicated; with
+one input, the sign changes of f' (`curve.extrema`) join them, for where Newton cycles. Each
 point is then classified by the second-derivative test (the Hessian's eigenvalues); with one
 input, a zero f'' is decided by the sign of f' on either side (first-derivative test).
 
@@ -18,6 +19,7 @@ from gradcli.errors import UsageError
 from gradcli.language import syntax as s
 
 from .backend import value_of
+from .curve import Curve, extrema
 from .derivatives import nested_run
 from .records import Declaration, Request
 
@@ -97,6 +99,11 @@ def critical_points(
     points = np.stack([grid.ravel() for grid in np.meshgrid(*axes, indexing="ij")])
     with np.errstate(all="ignore"):
         points, scale = _newton(derivatives, points, lo, hi, span)
+        if len(inputs) == 1:  # where Newton cycles (|x|**1.5 at 0), f' still changes sign
+            curve = Curve(program, inputs, inputs[0], {})
+            xs = axes[0]
+            changes = [x for _, x, _ in extrema(curve, xs, *curve(xs))]
+            points = np.concatenate([points, np.array([changes])], axis=1)
         points = _unique(points, span)
         if points.shape[1] > MAX_POINTS:
             raise UsageError(
@@ -127,6 +134,8 @@ def _newton(derivatives, points, lo, hi, span) -> tuple[np.ndarray, float]:
         if not points.shape[1]:
             break
         _, gradient, hessian = derivatives(points)
+        usable = np.all(np.isfinite(gradient), axis=0) & np.all(np.isfinite(hessian), axis=(0, 1))
+        points, gradient, hessian = points[:, usable], gradient[:, usable], hessian[..., usable]
         if scale is None:
             finite_gradient = np.abs(gradient[np.isfinite(gradient)])
             scale = max(1.0, float(np.max(finite_gradient, initial=0.0)))
@@ -147,16 +156,24 @@ def _newton(derivatives, points, lo, hi, span) -> tuple[np.ndarray, float]:
     return converged[:, inside & small], scale
 
 
+def _symmetric(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which points' Hessians are finite, the (N, k, k) matrices symmetrised, the others 0)."""
+    matrices = hessian.transpose(2, 0, 1)
+    finite = np.all(np.isfinite(matrices), axis=(1, 2))
+    matrices = np.where(finite[:, None, None], matrices, 0.0)
+    return finite, (matrices + matrices.transpose(0, 2, 1)) / 2
+
+
 def _flat_directions(hessian: np.ndarray) -> list[np.ndarray | None]:
     """Per point, the Hessian's eigenvector of the smallest |eigenvalue| where that eigenvalue is
     zero (ZERO_CURVATURE), else None: the one direction along which f' may stay zero."""
-    matrices = hessian.transpose(2, 0, 1)
-    values, vectors = np.linalg.eigh((matrices + matrices.transpose(0, 2, 1)) / 2)
+    finite, matrices = _symmetric(hessian)
+    values, vectors = np.linalg.eigh(matrices)
     scale = max(1.0, float(np.max(np.abs(values), initial=0.0)))
     flat = []
     for index in range(values.shape[0]):
         smallest = int(np.argmin(np.abs(values[index])))
-        is_zero = abs(values[index, smallest]) <= ZERO_CURVATURE * scale
+        is_zero = finite[index] and abs(values[index, smallest]) <= ZERO_CURVATURE * scale
         flat.append(vectors[index][:, smallest] if is_zero else None)
     return flat
 
@@ -181,16 +198,17 @@ def _unique(points: np.ndarray, span: np.ndarray) -> np.ndarray:
 
 def _classified(derivatives, points, f, hessian, span) -> list[dict]:
     k, n = points.shape
-    matrices = hessian.transpose(2, 0, 1)
-    eigenvalues = np.linalg.eigvalsh((matrices + matrices.transpose(0, 2, 1)) / 2)
+    finite, matrices = _symmetric(hessian)
+    eigenvalues = np.linalg.eigvalsh(matrices)
     scale = max(1.0, float(np.max(np.abs(eigenvalues), initial=0.0)))
     signs = np.where(np.abs(eigenvalues) <= ZERO_CURVATURE * scale, 0, np.sign(eigenvalues))
+    signs[~finite] = 0  # f'' infinite or not a number there: the test cannot tell
     found = []
     for index in range(n):
         kind = kind_from_signs([int(sign) for sign in signs[index]])
         if kind == "inconclusive" and k == 1:
             kind = _first_derivative_test(derivatives, points[:, index], span)
-        second = float(np.linalg.det(matrices[index]))
+        second = float(np.linalg.det(matrices[index])) if finite[index] else float("nan")
         found.append(
             {
                 "at": [float(v) for v in points[:, index]],

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcli.commands.group import cli
 
@@ -160,11 +162,31 @@ def test_taylor_has_no_polynomial_where_f_is_not_differentiable():
     assert "from the left and from the right differ" in bad("taylor", "abs(x)", "--at", "x=0")
 
 
+COEFFICIENTS = st.lists(st.integers(-5, 5), min_size=1, max_size=5)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(coefficients=COEFFICIENTS, center=st.integers(-3, 3))
+def test_a_polynomials_taylor_polynomial_of_its_degree_is_itself_and_its_tangent_exact(
+    coefficients, center
+):
+    polynomial = sum(c * x**k for k, c in enumerate(coefficients))
+    expression = f"{sp.sstr(polynomial)} + 0*x"  # x is an input even of a constant
+    order = str(len(coefficients) - 1)
+    taylor = ok("taylor", expression, "--at", f"x={center}", "--order", order, "--plain")
+    assert sp.expand(sp.sympify(taylor, locals={"x": x}) - polynomial) == 0
+    tangent, _ = ok("tangent", expression, "--at", f"x={center}", "--plain").splitlines()
+    slope = sp.diff(polynomial, x).subs(x, center)
+    line = slope * x + polynomial.subs(x, center) - slope * center
+    assert sp.expand(sp.sympify(tangent[4:], locals={"x": x}) - line) == 0
+
+
 # ---------------------------------------------------------------- critical
 
 
 def points_of(*args) -> tuple[str, list]:
-    document = json.loads(ok("critical", *args, "--json"))
+    # time enough for sympy on a busy machine (a later --budget in `args` wins)
+    document = json.loads(ok("critical", "--budget", "60", *args, "--json"))
     return document["method"], [(p["kind"], *p["at"].values()) for p in document["points"]]
 
 
@@ -247,18 +269,20 @@ def test_higher_derivatives_decide_when_f_second_is_zero():
 
 
 def test_critical_pretty_table_says_how_they_were_found_and_marks_the_plot():
-    out = ok("critical", "x**3 - 3*x", "--x", "-3:3", "--width", "60")
+    out = ok("critical", "x**3 - 3*x", "--x", "-3:3", "--width", "60", "--budget", "60")
     assert "found symbolically" in out
     assert "  maximum  -1   2   -6\n  minimum   1  -2    6\n" in out
     assert out.count("o") >= 2
     out = ok("critical", "x*sin(x)", "--x", "-3:3", "--width", "60")
     assert "found numerically: Newton's method" in out
-    out = ok("critical", "x**2 - y**2", "--x", "-1:1", "--y", "-1:1", "--width", "40")
+    out = ok(
+        "critical", "x**2 - y**2", "--x", "-1:1", "--y", "-1:1", "--width", "40", "--budget", "60"
+    )
     assert "|" in out and "s saddle" in out and out.count("s") >= 3
 
 
 def test_critical_plain_is_one_line_per_point():
-    assert ok("critical", "x**3 - 3*x", "--x", "-3:3", "--plain") == (
+    assert ok("critical", "x**3 - 3*x", "--x", "-3:3", "--plain", "--budget", "60") == (
         "maximum -1.0 2.0\nminimum 1.0 -2.0\n"
     )
 
@@ -357,3 +381,36 @@ def test_plain_homework_commands_load_only_what_they_need(args):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+# ---------------------------------------------------------------- fuzzing
+
+from .test_fuzz import FUZZ, NUMBERS, folder, programs, run_checked  # noqa: E402, F401
+
+POINTS = st.sampled_from(["x=1", "x=0", "x=-1.5", "x=pi", "y=1", "x=", "x=nan", "x=1:2", "x"])
+RANGES = st.sampled_from(["-1:1", "-pi:pi", "1:1", "0:1e308", "a:b", "-inf:1", *NUMBERS])
+SMALL = ["--budget", "0.3", "--width", "40", "--height", "4"]  # last: they win over random words
+
+
+def homework_lines() -> st.SearchStrategy:
+    words = st.lists(
+        st.sampled_from(
+            [["--json"], ["--plain"], ["--format", "latex"], ["--order", "0"], ["--order", "31"],
+             ["--range", "2:1"], ["--range", "-1:1"], ["--size", "10x10"], ["-o", "out.txt"],
+             ["--y", "-1:1"], ["--x", "2"], ["--bogus"]]
+        ),
+        max_size=2,
+    ).map(lambda chosen: sum(chosen, []))  # fmt: skip
+    point = st.tuples(st.sampled_from(["tangent", "taylor"]), programs(), POINTS, words).map(
+        lambda t: [t[0], t[1], "--at", t[2], *t[3], *SMALL]
+    )
+    critical = st.tuples(programs(), RANGES, words).map(
+        lambda t: ["critical", t[0], "--x", t[1], *t[2], *SMALL]
+    )
+    return st.one_of(point, critical)
+
+
+@settings(FUZZ, max_examples=120)
+@given(words=homework_lines())
+def test_no_command_line_breaks_tangent_taylor_or_critical(words, folder, monkeypatch):  # noqa: F811
+    run_checked(words, folder, monkeypatch)
