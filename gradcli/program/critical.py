@@ -33,7 +33,6 @@ ZERO_CURVATURE = 1e-8  # an eigenvalue this small (relative to the largest seen)
 FLAT_STEP = 1e-2  # the step, relative to the span, at which a flat direction is probed
 MAX_POINTS = 100  # more critical points than this: the gradient vanishes on a whole curve
 HIGHER_ORDERS = 8  # the exact side's higher-derivative test looks this far
-KINDS = ("minimum", "maximum", "saddle", "inflection", "inconclusive")
 
 
 def kind_from_signs(signs: list[int]) -> str:
@@ -212,7 +211,7 @@ def _classified(derivatives, points, f, hessian, span) -> list[dict]:
         found.append(
             {
                 "at": [float(v) for v in points[:, index]],
-                "value": float(f[index]),
+                "value": float(f[index]) + 0.0,  # -0.0 is 0
                 "kind": kind,
                 "second": second,
             }
