@@ -25,6 +25,9 @@ LAZY_COMMANDS = {
     "check": "check",
     "plot": "plot",
     "functions": "functions",
+    "tangent": "tangent",
+    "taylor": "taylor",
+    "critical": "critical",
 }
 
 

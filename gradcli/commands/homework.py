@@ -18,7 +18,7 @@ import click
 from gradcli.errors import GradcliError, UnknownNameError, UsageError, did_you_mean
 from gradcli.language import syntax as s
 from gradcli.language.analysis import free_names, require_elementwise
-from gradcli.language.limits import MAX_BUDGET_SECONDS, Limits
+from gradcli.language.limits import MAX_BUDGET_SECONDS, MAX_PLOT_HEIGHT, MAX_PLOT_WIDTH, Limits
 from gradcli.program.records import Request
 
 from .arguments import check_name, parse_assignment, read_program, split_words
@@ -27,6 +27,20 @@ from .options import BudgetType
 CONTEXT = {"ignore_unknown_options": True, "allow_extra_args": True}
 EXPRESSION = click.argument(
     "words", nargs=-1, type=click.UNPROCESSED, metavar="EXPR [--NAME VALUE]..."
+)
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write a PNG or SVG (needs matplotlib: pip install 'gradcli[plot]').",
+)
+WIDTH_OPTION = click.option(
+    "--width",
+    type=click.IntRange(30, MAX_PLOT_WIDTH),
+    help="Terminal plot width (default: terminal).",
+)
+SIZE_OPTION = click.option(
+    "--size", default="800x600", show_default=True, metavar="WxH", help="Image size in pixels."
 )
 BUDGET_OPTION = click.option(
     "--budget",
@@ -52,6 +66,9 @@ EXAMPLES = {
     "diff": 'gradcli diff "x**2*sin(x)"',
     "check": 'gradcli check "x**2" --expect "2*x"',
     "plot": 'gradcli plot "x**3 - 3*x" --x -3:3',
+    "tangent": 'gradcli tangent "x**3" --at x=2',
+    "taylor": 'gradcli taylor "exp(x)" --at x=0 --order 5',
+    "critical": 'gradcli critical "x**3 - 3*x" --x -3:3',
 }
 
 
@@ -124,6 +141,92 @@ def read_point(inputs: list[str], given: dict) -> dict:
             f"missing: {', '.join(missing)}"
         )
     return point
+
+
+def read_one_point(inputs: list[str], given: dict, command: str) -> tuple[str, str, float]:
+    """The one input of EXPR, and the point (--at x=2) where `command` expands it: as typed,
+    and its value."""
+    if len(inputs) != 1:
+        has = f"{len(inputs)}: {', '.join(inputs)}" if inputs else "none"
+        raise UsageError(f"{command} needs EXPR of one input (EXPR has {has})")
+    (name,) = inputs
+    if name not in given:
+        raise UsageError(f"give the point, e.g. --at {name}=2 (or --{name} 2)")
+    return name, given[name][0], read_number(name, *given[name])
+
+
+def read_range(name: str, text: str, option: str) -> tuple[float, float]:
+    """`LO:HI` (numbers or constants: -pi:pi), LO < HI, for input `name`."""
+    lo_text, colon, hi_text = text.partition(":")
+    if not colon:
+        raise UsageError(f"{option} {text}: give a range LO:HI for {name}, e.g. -3:3")
+    lo, hi = read_number(name, lo_text, option), read_number(name, hi_text, option)
+    if not lo < hi:
+        raise UsageError(f"the range of {name} must go from a number to a larger one")
+    return lo, hi
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """--size WIDTHxHEIGHT in pixels."""
+    width, sep, height = text.lower().partition("x")
+    if sep and width.isdigit() and height.isdigit() and 16 <= int(width) <= 10000:
+        if 16 <= int(height) <= 10000:
+            return int(width), int(height)
+    raise UsageError(f"--size takes WIDTHxHEIGHT in pixels, e.g. 800x600 (got {text!r})")
+
+
+HEIGHT_OPTION = click.option(
+    "--height",
+    type=click.IntRange(3, MAX_PLOT_HEIGHT),
+    default=12,
+    show_default=True,
+    help="Rows of the terminal plot.",
+)
+IMAGE_POINTS = 1001  # samples of each curve in an image
+
+
+def plot_options(command):
+    """-o, --width, --height and --size: the options of a command that draws (tangent, taylor,
+    critical)."""
+    for option in reversed((OUTPUT_OPTION, WIDTH_OPTION, HEIGHT_OPTION, SIZE_OPTION)):
+        command = option(command)
+    return command
+
+
+def image_request(output: str | None, size: str, command: str) -> tuple[int, int] | None:
+    """The image's size in pixels when -o is given (refused, exit 2, before any computing, when
+    the format is unknown or matplotlib is missing); None for the terminal."""
+    if output is None:
+        return None
+    from gradcli.render.plot import require_matplotlib
+
+    pixels = image_size(size)
+    require_matplotlib(output, command)
+    return pixels
+
+
+def draw_curves(curve, window, others, marks, heading, output, size, width, height) -> str:
+    """f (`curve`: `program.curve.Curve`) and `others(xs)`, [(legend, values, character)], over
+    `window` (lo, hi) in one panel with `marks` (x, y): in the terminal, or to the image
+    `output`. The text to write."""
+    import numpy as np
+
+    from gradcli.render import plot as drawing
+
+    lo, hi = window
+    legend = f"f({curve.variable})"
+    if output is not None:
+        xs = np.linspace(lo, hi, IMAGE_POINTS)
+        series = [(legend, curve(xs)[0], "*"), *others(xs)]
+        drawing.save_overlay(output, xs, series, marks, heading, curve.variable, size)
+        return f"wrote {output} ({size[0]}x{size[1]})"
+    from gradcli.render.tables import terminal_width
+
+    width = width or max(40, min(120, terminal_width(80)))
+    ranges = (drawing.y_range(curve(np.linspace(lo, hi, IMAGE_POINTS))[0]),)
+    xs = np.linspace(lo, hi, drawing.plot_columns(ranges, width))
+    series = [(legend, curve(xs)[0], "*"), *others(xs)]
+    return drawing.overlay_plot(lo, hi, series, marks, heading, height)
 
 
 def choose_format(fmt: str | None, flags: dict, default: str) -> str:

@@ -13,11 +13,22 @@ import numpy as np
 from gradcli.errors import ExitCode, UsageError
 from gradcli.language import syntax as s
 from gradcli.language.analysis import require_elementwise, sample_intervals
-from gradcli.language.limits import MAX_PLOT_HEIGHT, MAX_PLOT_WIDTH
+from gradcli.language.limits import MAX_PLOT_HEIGHT
 
 from .arguments import ProgramCommand
 from .group import cli
-from .homework import CONTEXT, EXPRESSION, read_command, read_number, write
+from .homework import (
+    CONTEXT,
+    EXPRESSION,
+    OUTPUT_OPTION,
+    SIZE_OPTION,
+    WIDTH_OPTION,
+    image_size,
+    read_command,
+    read_number,
+    read_range,
+    write,
+)
 from .options import TRACEBACK_FLAG
 
 PLOT_EPILOG = """\b
@@ -36,12 +47,7 @@ Examples:
     metavar="NAME=VALUE",
     help="The range (x=-3:3) or another input's value (same as --NAME VALUE).",
 )
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write a PNG or SVG (needs matplotlib: pip install 'gradcli[plot]').",
-)
+@OUTPUT_OPTION
 @click.option(
     "--points",
     type=click.IntRange(3, 1_000_000),
@@ -49,11 +55,7 @@ Examples:
     show_default=True,
     help="Samples over the range (for extrema and the image).",
 )
-@click.option(
-    "--width",
-    type=click.IntRange(30, MAX_PLOT_WIDTH),
-    help="Terminal plot width (default: terminal).",
-)
+@WIDTH_OPTION
 @click.option(
     "--height",
     type=click.IntRange(3, MAX_PLOT_HEIGHT),
@@ -61,9 +63,7 @@ Examples:
     show_default=True,
     help="Rows per panel.",
 )
-@click.option(
-    "--size", default="800x600", show_default=True, metavar="WxH", help="Image size in pixels."
-)
+@SIZE_OPTION
 @TRACEBACK_FLAG
 def plot(words, at, output, points, width, height, size, traceback):
     """Plot EXPR and its derivative over a range, with the extrema (zeros of the derivative)
@@ -77,7 +77,7 @@ def plot(words, at, output, points, width, height, size, traceback):
     program, inputs, given = read_command(words, at, "plot")
     variable, lo, hi, fixed = _plot_inputs(inputs, given, program)
     if output is not None:
-        size_px = _image_size(size)
+        size_px = image_size(size)
         drawing.require_matplotlib(output)
     require_elementwise(program, [variable], "plot")
 
@@ -112,9 +112,7 @@ def _plot_inputs(inputs: list[str], given: dict, program: s.Program):
         raise UsageError(f"give one range, not {len(ranges)} ({', '.join(ranges)})")
     if ranges:
         variable = ranges[0]
-        text, option = given[variable]
-        lo_text, _, hi_text = text.partition(":")
-        lo, hi = read_number(variable, lo_text, option), read_number(variable, hi_text, option)
+        lo, hi = read_range(variable, *given[variable])
     else:
         free = [name for name in inputs if name not in given]
         if len(free) != 1:
@@ -134,11 +132,3 @@ def _plot_inputs(inputs: list[str], given: dict, program: s.Program):
             raise UsageError(f"give {name} a value, e.g. --{name} 1 (only {variable} is plotted)")
         fixed[name] = read_number(name, *given[name])
     return variable, lo, hi, fixed
-
-
-def _image_size(text: str) -> tuple[int, int]:
-    width, sep, height = text.lower().partition("x")
-    if sep and width.isdigit() and height.isdigit() and 16 <= int(width) <= 10000:
-        if 16 <= int(height) <= 10000:
-            return int(width), int(height)
-    raise UsageError(f"--size takes WIDTHxHEIGHT in pixels, e.g. 800x600 (got {text!r})")

@@ -96,3 +96,9 @@ def _zeros_between_samples(curve, xs, df, finite, sign) -> list[tuple[str, float
     return [
         ("max" if left[i] > 0 else "min", float(zero[i]), float(fz[i])) for i in np.nonzero(keep)[0]
     ]
+
+
+def polynomial_values(coefficients: list[float], center: float, xs: np.ndarray) -> np.ndarray:
+    """sum of coefficients[k] * (x - center)**k at each x (Horner's rule): a Taylor polynomial
+    beside its function's curve."""
+    return np.polynomial.polynomial.polyval(np.asarray(xs, dtype=np.float64) - center, coefficients)

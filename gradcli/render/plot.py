@@ -94,16 +94,40 @@ def text_plot(
     marks_f = [(column(x), fx) for _, x, fx in found]
     marks_df = [(column(x), 0.0) for _, x, _ in found]
     lines = [title(label, variable, fixed)]
-    lines += _panel(f, ranges[0], marks_f, pad, columns, height)
+    lines += _panel([(f, "*")], ranges[0], marks_f, pad, columns, height)
     lines.append(f"f'({variable})")
-    lines += _panel(df, ranges[1], marks_df, pad, columns, height)
+    lines += _panel([(df, "*")], ranges[1], marks_df, pad, columns, height)
     lines.append(" " * pad + " +" + "-" * columns)
     lines.append(" " * (pad + 2) + _x_ticks(lo, hi, columns))
     lines += extrema_lines(found, variable)
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _panel(ys, bounds, marks, pad: int, columns: int, height: int) -> list[str]:
+def overlay_plot(
+    lo: float,
+    hi: float,
+    series: list[tuple[str, np.ndarray, str]],
+    marks: list[tuple[float, float]],
+    heading: str,
+    height: int,
+) -> str:
+    """Curves in one panel: `series` are (legend, values at `plot_columns` points from lo to hi,
+    the character drawn), the first on top and setting the y range; `marks` (x, y) as 'o'."""
+    ranges = (y_range(series[0][1]),)
+    pad = _label_width(ranges)
+    columns = len(series[0][1])
+    drawn = [(values, char) for _, values, char in reversed(series)]
+    at = [(int(round((x - lo) / (hi - lo) * (columns - 1))), y) for x, y in marks]
+    lines = [heading]
+    lines += _panel(drawn, ranges[0], at, pad, columns, height)
+    lines.append(" " * pad + " +" + "-" * columns)
+    lines.append(" " * (pad + 2) + _x_ticks(lo, hi, columns))
+    lines.append("   ".join(f"{char} {legend}" for legend, _, char in series))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _panel(series, bounds, marks, pad: int, columns: int, height: int) -> list[str]:
+    """`series`: (values, character) drawn in order (the last on top)."""
     if bounds is None:
         return [" " * pad + " |  (no finite values)"]
     bottom, top = bounds
@@ -118,20 +142,21 @@ def _panel(ys, bounds, marks, pad: int, columns: int, height: int) -> list[str]:
     zero = row(0.0) if bottom <= 0.0 <= top else None
     if zero is not None:
         grid[zero] = ["-"] * columns
-    previous = None
-    for j, y in enumerate(ys):
-        if not inside(float(y)):
-            previous = None
-            continue
-        r = row(float(y))
-        if previous is not None and abs(r - previous) > 1:  # a steep part: fill the gap
-            step = 1 if r > previous else -1
-            gap = list(range(previous + step, r, step))
-            half = len(gap) // 2
-            for k, rr in enumerate(gap):
-                grid[rr][j - 1 if k < half else j] = "*"
-        grid[r][j] = "*"
-        previous = r
+    for ys, char in series:
+        previous = None
+        for j, y in enumerate(ys):
+            if not inside(float(y)):
+                previous = None
+                continue
+            r = row(float(y))
+            if previous is not None and abs(r - previous) > 1:  # a steep part: fill the gap
+                step = 1 if r > previous else -1
+                gap = list(range(previous + step, r, step))
+                half = len(gap) // 2
+                for k, rr in enumerate(gap):
+                    grid[rr][j - 1 if k < half else j] = char
+            grid[r][j] = char
+            previous = r
     for j, y in marks:
         if 0 <= j < columns and inside(y):
             grid[row(y)][j] = "o"
@@ -139,6 +164,45 @@ def _panel(ys, bounds, marks, pad: int, columns: int, height: int) -> list[str]:
     if zero is not None and zero not in labels:
         labels[zero] = "0"
     return [f"{labels.get(i, ''):>{pad}} |" + "".join(cells) for i, cells in enumerate(grid)]
+
+
+SHADES = ".:-=+*#%@"  # f from low to high, in a map of two inputs (blank: not a number)
+MARKS = {"minimum": "m", "maximum": "M", "saddle": "s", "inflection": "i", "inconclusive": "?"}
+
+
+def map_plot(
+    box: list[tuple[float, float]],
+    values: np.ndarray,
+    points: list[tuple[str, float, float]],
+    heading: str,
+    names: list[str],
+) -> str:
+    """f of two inputs as shades (`values`: rows from the top of the box down, columns from
+    left to right), and `points` (kind, x, y) as letters: m minimum, M maximum, s saddle."""
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    rows, columns = values.shape
+    bounds = y_range(values.ravel())
+    grid = [[" "] * columns for _ in range(rows)]
+    if bounds is not None:
+        bottom, top = bounds
+        scaled = (np.clip(values, bottom, top) - bottom) / (top - bottom) * (len(SHADES) - 1)
+        for i, j in zip(*np.nonzero(np.isfinite(values))):
+            grid[i][j] = SHADES[int(round(scaled[i, j]))]
+    for kind, x, y in points:
+        j = int(round((x - x_lo) / (x_hi - x_lo) * (columns - 1)))
+        i = int(round((y_hi - y) / (y_hi - y_lo) * (rows - 1)))
+        grid[i][j] = MARKS[kind]
+    labels = {0: _tick(y_hi), rows - 1: _tick(y_lo)}
+    pad = max(len(text) for text in labels.values())
+    lines = [heading, f"{names[1]:>{pad}}"]
+    lines += [f"{labels.get(i, ''):>{pad}} |" + "".join(cells) for i, cells in enumerate(grid)]
+    lines.append(" " * pad + " +" + "-" * columns + f" {names[0]}")
+    lines.append(" " * (pad + 2) + _x_ticks(x_lo, x_hi, columns))
+    if bounds is not None:
+        low, high = (short(bound) for bound in bounds)
+        lines.append(f"f from {low} ('{SHADES[0]}') to {high} ('{SHADES[-1]}')")
+    lines.append("   ".join(f"{mark} {kind}" for kind, mark in MARKS.items()))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _x_ticks(lo: float, hi: float, columns: int) -> str:
@@ -155,7 +219,7 @@ def _x_ticks(lo: float, hi: float, columns: int) -> str:
 # ---------------------------------------------------------------- images
 
 
-def require_matplotlib(path: str) -> None:
+def require_matplotlib(path: str, command: str = "plot") -> None:
     """Refuse (exit 2) an unknown image format or a missing matplotlib before computing."""
     suffix = Path(path).suffix.lower()
     if suffix not in IMAGE_FORMATS:
@@ -164,16 +228,76 @@ def require_matplotlib(path: str) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise UsageError(
-            'plot -o needs matplotlib, an optional extra: pip install "gradcli[plot]" '
+            f'{command} -o needs matplotlib, an optional extra: pip install "gradcli[plot]" '
             "(without -o, the plot is drawn in the terminal)"
         ) from None
 
 
-def save_image(path, xs, f, df, found, label, variable, fixed, size) -> None:
+def _figure(size):
     from matplotlib.figure import Figure
 
     width, height = size
-    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    return Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+
+
+def _save(figure, path) -> None:
+    figure.tight_layout()
+    try:
+        figure.savefig(path, format=Path(path).suffix.lower()[1:], dpi=DPI)
+    except OSError as error:
+        raise FileInputError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def save_overlay(path, xs, series, marks, heading: str, variable: str, size) -> None:
+    """`overlay_plot` as an image: `series` (legend, values at `xs`, character: unused)."""
+    figure = _figure(size)
+    axes = figure.subplots()
+    with np.errstate(all="ignore"):
+        for index, (legend, values, _) in enumerate(series):
+            axes.plot(
+                xs,
+                np.where(np.isfinite(values), values, np.nan),
+                color=f"C{index}",
+                label=legend,
+                linestyle="-" if index == 0 else "--",
+            )
+    bounds = y_range(series[0][1])
+    if bounds is not None:
+        margin = 0.1 * (bounds[1] - bounds[0])
+        axes.set_ylim(bounds[0] - margin, bounds[1] + margin)
+    for x, y in marks:
+        axes.plot([x], [y], "o", color="C3")
+    axes.grid(True, linewidth=0.3)
+    axes.legend()
+    axes.set_title(heading, fontsize=10)
+    axes.set_xlabel(variable)
+    _save(figure, path)
+
+
+def save_map(path, box, values, points, heading: str, names: list[str], size) -> None:
+    """`map_plot` as an image: filled contours of f, the points marked and labelled."""
+    figure = _figure(size)
+    axes = figure.subplots()
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    rows, columns = values.shape
+    xs, ys = np.linspace(x_lo, x_hi, columns), np.linspace(y_hi, y_lo, rows)
+    bounds = y_range(values.ravel())
+    if bounds is not None:
+        with np.errstate(all="ignore"):
+            shown = np.clip(np.where(np.isfinite(values), values, np.nan), *bounds)
+        filled = axes.contourf(xs, ys, shown, levels=30, cmap="viridis")
+        figure.colorbar(filled, ax=axes, label="f")
+    for kind, x, y in points:
+        axes.plot([x], [y], "o", color="C3")
+        axes.annotate(kind, (x, y), textcoords="offset points", xytext=(0, 6), ha="center")
+    axes.set_title(heading, fontsize=10)
+    axes.set_xlabel(names[0])
+    axes.set_ylabel(names[1])
+    _save(figure, path)
+
+
+def save_image(path, xs, f, df, found, label, variable, fixed, size) -> None:
+    figure = _figure(size)
     top, bottom = figure.subplots(2, 1, sharex=True)
     with np.errstate(all="ignore"):
         top.plot(xs, np.where(np.isfinite(f), f, np.nan), color="C0", label=f"f({variable})")
@@ -195,8 +319,4 @@ def save_image(path, xs, f, df, found, label, variable, fixed, size) -> None:
     top.set_ylabel(f"f({variable})")
     bottom.set_ylabel(f"f'({variable})")
     bottom.set_xlabel(variable)
-    figure.tight_layout()
-    try:
-        figure.savefig(path, format=Path(path).suffix.lower()[1:], dpi=DPI)
-    except OSError as error:
-        raise FileInputError(f"cannot write {path}: {error.strerror or error}") from None
+    _save(figure, path)
