@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -46,7 +47,11 @@ class Group(click.Group):
     def main(self, args=None, prog_name=None, **extra):
         args = list(sys.argv[1:] if args is None else args)
         try:
-            super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+            # numpy's overflow/invalid RuntimeWarnings are not for users: every command finds
+            # and explains non-finite values itself (nan verdicts, "no finite values" plots)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
         except GradcliError as error:
             click.echo(error.render(), err=True)
             sys.exit(error.exit_code)

@@ -89,7 +89,7 @@ def text_plot(
     columns = len(f)
 
     def column(x: float) -> int:
-        return int(round((x - lo) / (hi - lo) * (columns - 1)))
+        return int(round(_fraction(x, lo, hi) * (columns - 1)))
 
     marks_f = [(column(x), fx) for _, x, fx in found]
     marks_df = [(column(x), 0.0) for _, x, _ in found]
@@ -101,6 +101,15 @@ def text_plot(
     lines.append(" " * (pad + 2) + _x_ticks(lo, hi, columns))
     lines += extrema_lines(found, variable)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _fraction(value, lo: float, hi: float):
+    """Where `value` lies between lo and hi, as 0..1 (0 when the range is one float wide, as
+    1e308 +- 5 is); computed on halves because hi - lo overflows to inf on -1e308:1e308."""
+    span = hi / 2 - lo / 2
+    if not 0 < span < np.inf:
+        return value * 0.0
+    return (value / 2 - lo / 2) / span
 
 
 def overlay_plot(
@@ -117,7 +126,7 @@ def overlay_plot(
     pad = _label_width(ranges)
     columns = len(series[0][1])
     drawn = [(values, char) for _, values, char in reversed(series)]
-    at = [(int(round((x - lo) / (hi - lo) * (columns - 1))), y) for x, y in marks]
+    at = [(int(round(_fraction(x, lo, hi) * (columns - 1))), y) for x, y in marks]
     lines = [heading]
     lines += _panel(drawn, ranges[0], at, pad, columns, height)
     lines.append(" " * pad + " +" + "-" * columns)
@@ -134,7 +143,7 @@ def _panel(series, bounds, marks, pad: int, columns: int, height: int) -> list[s
     grid = [[" "] * columns for _ in range(height)]
 
     def row(y: float) -> int:
-        return int(round((top - y) / (top - bottom) * (height - 1)))
+        return int(round(_fraction(-y, -top, -bottom) * (height - 1)))
 
     def inside(y: float) -> bool:
         return math.isfinite(y) and bottom <= y <= top
@@ -185,12 +194,13 @@ def map_plot(
     grid = [[" "] * columns for _ in range(rows)]
     if bounds is not None:
         bottom, top = bounds
-        scaled = (np.clip(values, bottom, top) - bottom) / (top - bottom) * (len(SHADES) - 1)
-        for i, j in zip(*np.nonzero(np.isfinite(values))):
+        with np.errstate(all="ignore"):
+            scaled = _fraction(np.clip(values, bottom, top), bottom, top) * (len(SHADES) - 1)
+        for i, j in zip(*np.nonzero(np.isfinite(scaled))):
             grid[i][j] = SHADES[int(round(scaled[i, j]))]
     for kind, x, y in points:
-        j = int(round((x - x_lo) / (x_hi - x_lo) * (columns - 1)))
-        i = int(round((y_hi - y) / (y_hi - y_lo) * (rows - 1)))
+        j = int(round(_fraction(x, x_lo, x_hi) * (columns - 1)))
+        i = int(round(_fraction(-y, -y_hi, -y_lo) * (rows - 1)))
         grid[i][j] = MARKS[kind]
     labels = {0: _tick(y_hi), rows - 1: _tick(y_lo)}
     pad = max(len(text) for text in labels.values())
