@@ -25,7 +25,7 @@ from gradcli.program.forward import ForwardRun, input_elements, run_forward
 from gradcli.program.records import Evaluation, HessianResult, Report, Request
 from gradcli.record import Record
 
-from . import expected, finite
+from . import expected, fast, finite
 from .translate import is_intermediate
 
 __all__ = ["cross_check"]
@@ -130,16 +130,24 @@ def _gradients(request: Request, evaluation: Evaluation, settings: _Settings) ->
         return _per_result(evaluation, wanted, {})
     base = run_forward(request)
 
-    def ask() -> tuple[dict, list]:
-        return expected.gradients(request, base, list(wanted))
-
     def numeric(rest: list) -> dict:
         return finite.gradients(request, base, {key: wanted[key] for key in rest})
 
     symbolic = settings.symbolic(request, base)
-    checks = _symbolic_else_finite(
-        request, wanted, ask if symbolic else None, numeric, settings, settings.budget
-    )
+    # symengine first (no sympy import, `fast.py`); sympy for what it cannot answer as sympy would
+    found = fast.gradients(request, base, list(wanted), settings.timeout) if symbolic else {}
+    checks = {key: expected.symbolic_check(request, found[key], wanted[key]) for key in found}
+    rest = {key: got for key, got in wanted.items() if key not in found}
+    if rest:
+
+        def ask() -> tuple[dict, list]:
+            return expected.gradients(request, base, list(rest))
+
+        checks.update(
+            _symbolic_else_finite(
+                request, rest, ask if symbolic else None, numeric, settings, settings.budget
+            )
+        )
     return _per_result(evaluation, wanted, checks)
 
 
