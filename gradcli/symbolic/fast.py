@@ -55,9 +55,10 @@ _FUNCTIONS = "sin|cos|tan|exp|log|sqrt|sinh|cosh|tanh|asin|acos|atan"
 _PLAIN = re.compile(rf"-?(?:\d+|(?:\d+\*)?(?:{_NAME}|(?:{_FUNCTIONS})\({_NAME}\))(?:\*\*\d+)?)")
 
 
-def gradients(request: Request, forward: ForwardRun, wanted: list, timeout: float) -> dict:
+def gradients(request: Request, forward: ForwardRun, wanted: list, timeout: float) -> dict | None:
     """(index, target label or None, source) -> `Expected`, for the keys this path can answer
-    as sympy would, within `timeout` seconds ({} when late); the rest are left to sympy."""
+    as sympy would, within `timeout` seconds; the rest are left to sympy. None when late (or
+    the worker failed)."""
 
     def produce(interrupt) -> Iterator:
         with interrupt(timeout):
@@ -67,7 +68,7 @@ def gradients(request: Request, forward: ForwardRun, wanted: list, timeout: floa
     try:
         return worker.receive(timeout)
     except Late:
-        return {}
+        return None
     finally:
         worker.close()
 

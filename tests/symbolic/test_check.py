@@ -16,7 +16,7 @@ from gradcli.program.forward import run_forward
 from gradcli.program.records import Check, Declaration, Report, Request
 from gradcli.program.run import evaluate
 from gradcli.program.tolerances import compare, tolerances
-from gradcli.symbolic import expected, fast, workers
+from gradcli.symbolic import expected, fast, finite, workers
 from gradcli.symbolic.check import cross_check
 from gradcli.symbolic.translate import symbolic_derivative, to_sympy
 
@@ -404,3 +404,29 @@ def test_the_symengine_path_leaves_to_sympy_what_it_cannot_show_as_sympy_would()
     # exponents, infinite and complex values are sympy's
     assert {"x**2", "sin(x)", "exp(x)", "sum(x**2)", "mean(exp(x) @ x)"} <= answered
     assert not answered & {"x**2*sin(x)", "abs(x)", "2**x", "1/x", "log(x)", "tanh(x)"}
+
+
+@pytest.mark.parametrize(
+    "program, value",
+    [("where(x > 0, x*x, -x)", 2.0), ("where(x > 0, x*x, -x)", [1.0, 2.0, 3.0])],
+)
+def test_finite_differences_start_only_the_runs_the_time_left_affords(program, value):
+    request = make(program, ("x", "variable", value))
+    evaluation = evaluate(request)
+    base = run_forward(request)
+    wanted = {(0, None, "x"): np.asarray(evaluation.results[0].gradients["x"])}
+    clock = finite.Clock(10.0)
+    clock.run_seconds = 6.0  # a forward run that two would not fit in the time left
+    (check,) = finite.gradients(request, base, wanted, clock).values()
+    assert not check.checked and check.agrees
+    assert check.expression == "over the 10 s budget"
+    roomy = finite.Clock(10.0)
+    roomy.run_seconds = 1e-3
+    (check,) = finite.gradients(request, base, wanted, roomy).values()
+    assert check.checked and check.method == "finite-difference" and check.agrees
+
+
+def test_the_whole_check_keeps_to_its_seconds():
+    _, (checks,) = checked("x**2", ("x", "variable", 3.0), check={"seconds": 0.0})
+    assert checks["x"].method == "not checked" and checks["x"].agrees
+    assert checks["x"].expression == "over the 0 s budget" and checks["x"].expected is None
