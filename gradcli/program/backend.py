@@ -217,8 +217,9 @@ def _result_size(op: Op, shapes: list, params: dict, node) -> int | None:
     if op.name == "matmul":
         return int(np.prod(_matmul_shape(shapes[0], shapes[1], node), dtype=float))
     if op.broadcasts or (op.kind in ("elementwise", "compare") and len(shapes) > 1):
-        if all(shape == shapes[0] for shape in shapes):  # the common case, without numpy
-            return math.prod(shapes[0])
+        first = shapes[0]
+        if shapes.count(first) == len(shapes):  # the common case, without numpy
+            return math.prod(first)
         try:
             return int(np.prod(np.broadcast_shapes(*shapes), dtype=float))
         except ValueError:
