@@ -16,6 +16,11 @@ answers only where its answer is the one sympy would give, and gives the rest to
   `cos(x)`, `-3*x**2`: `_PLAIN`), is not shown (a source of several elements: "N partial
   derivatives"), or is too large to show; anything that sympy would simplify goes to sympy.
 
+`gradcli check`'s symbolic half has the same fast path (`comparison`): when symengine expands
+the difference between the derivative and the answer to 0 and the derivative's text is plain,
+that is what sympy would say; anything else (a difference not shown to be 0, a form sympy
+would simplify, a literal that is not an integer) is sympy's.
+
 It runs in a worker with a deadline, like every symbolic step (`workers.py`).
 """
 
@@ -33,10 +38,11 @@ from gradcli.program.records import Request
 
 from .expected import Expected
 from .expressions import MAX_DEPTH, MAX_SHOWN_TREE, MAX_TREE, NoSympyForm
+from .formula import FormulaBackend, formula
 from .translate import SympyBackend, _objects, is_intermediate, translate
 from .workers import Late, start_worker
 
-__all__ = ["FAST_OPS", "gradients"]
+__all__ = ["FAST_OPS", "comparison", "gradients"]
 
 # smooth operations whose symengine form is the same function as sympy's (and shapes, whose
 # numpy forward works on arrays of symengine objects as it does on sympy's)
@@ -208,3 +214,53 @@ def _measure(expr, limit: int) -> tuple[int, int]:
         if sizes[node][0] > limit:
             return sizes[node]
     return sizes[expr]
+
+
+# ---------------------------------------------------------------- gradcli check
+
+
+class _SymengineFormula(FormulaBackend, _SymengineBackend):
+    """`FormulaBackend` in symengine: integer literals only (sympy's exact Rationals, pi and E
+    are sympy's), no comparisons."""
+
+    def literal(self, value):
+        if isinstance(value, bool) or not float(value).is_integer() or abs(value) > 2**53:
+            raise NoSympyForm("a literal that is not an integer is left to sympy")
+        return self.wrap(self.sp.Integer(int(value)))
+
+    def apply(self, op: Op, inputs: list, params: dict, node):
+        if op.kind == "compare":
+            raise NoSympyForm("comparisons are left to sympy")
+        return super().apply(op, inputs, params, node)
+
+
+def comparison(request: Request, claim_request: Request, wrt: str, timeout: float) -> dict | None:
+    """What sympy's half of `gradcli check` would answer ({"derivative", "difference": "zero",
+    "why"}) when symengine shows the difference to be 0 and the derivative's text is plain;
+    None otherwise, or when late."""
+
+    def produce(interrupt) -> Iterator:
+        with interrupt(timeout):
+            yield _comparison(request, claim_request, wrt)
+
+    worker = start_worker(produce)
+    try:
+        return worker.receive(timeout)
+    except Late:
+        return None
+    finally:
+        worker.close()
+
+
+def _comparison(request: Request, claim_request: Request, wrt: str) -> dict | None:
+    try:
+        f, symbols = formula(request, _SymengineFormula)
+        claim, _ = formula(claim_request, _SymengineFormula)
+        derivative = f.diff(symbols[wrt])
+        zero = (derivative - claim).expand() == 0
+    except Exception:  # noqa: BLE001 - whatever symengine cannot do, sympy is asked
+        return None
+    shown = str(derivative)
+    if not zero or not _PLAIN.fullmatch(shown):
+        return None
+    return {"derivative": shown, "difference": "zero", "why": "the difference simplifies to 0"}
