@@ -3,8 +3,10 @@
 Deriving every primitive's rule from its sympy form (`formula.local_derivatives`: sympy's `diff`,
 then `simplify`) takes about a second and imports sympy; the texts change only when the registry
 or the derivation does. So they are written once into `rule_texts.py`, a generated module, with
-the fingerprint of what they were derived from: the sources of the registry
-(`engine/primitives.py`) and of the derivation (`formula.py`, `catalog.py`, `rules.py`).
+the fingerprint of what they were derived from: each primitive's facts that the texts read (its
+name, kind, arity, parameters, which inputs pass a gradient, convention, and its sympy form's
+code) and the code of the derivation's functions (`formula.py`, `catalog.py`, `rules.py`). An
+edit elsewhere in those files leaves the fingerprint, and the texts, as they are.
 
 `cached()` gives the generated texts when the fingerprint still matches, else None: the callers
 then derive the texts as before, so a stale module is slow, never wrong. A test regenerates the
@@ -20,25 +22,82 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from types import CodeType
 
 __all__ = ["cached", "fingerprint", "generate"]
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-SOURCES = (
-    "engine/primitives.py",
-    "symbolic/formula.py",
-    "symbolic/catalog.py",
-    "symbolic/rules.py",
-)
 GENERATED = Path(__file__).resolve().parent / "rule_texts.py"
 
 
+def _derivation() -> list:
+    """The functions whose code makes the texts (a cached function by what it wraps)."""
+    from . import catalog, formula, rules
+
+    found = [
+        formula.local_derivatives,
+        formula.derivative_rules,
+        formula.form_text,
+        formula.choose,
+        formula._basic,
+        formula._form_symbols,
+        catalog.derive_texts,
+        catalog._rule_text,
+        rules.derive_rules,
+        rules._text,
+        rules._is_atom,
+        rules._ordinal,
+    ]
+    return [getattr(f, "__wrapped__", f) for f in found]
+
+
+def _code(code: CodeType, digest) -> None:
+    """A code object's instructions, names and constants (not its line numbers)."""
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            _code(const, digest)
+        else:
+            digest.update(repr(const).encode())
+
+
+def _plain(value) -> str:
+    """A repr that is the same in every process (an object's default repr shows its address)."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple)):
+        return repr(value)
+    return type(value).__name__
+
+
+def _value(value, digest) -> None:
+    if hasattr(value, "__code__"):
+        _code(value.__code__, digest)
+    else:
+        digest.update(_plain(value).encode())
+
+
 def fingerprint() -> str:
-    """sha256 of the registry's and the derivation's sources (a few hundred microseconds)."""
-    digest = hashlib.sha256()
-    for relative in SOURCES:
-        digest.update(relative.encode())
-        digest.update((_PACKAGE / relative).read_bytes())
+    """sha256 of what the texts are derived from: each primitive's facts that they read and its
+    sympy form's code, and the derivation's code (about a millisecond)."""
+    from gradcli.engine.primitives import REGISTRY
+
+    from .formula import SIMPLER
+    from .rules import SYMBOLS
+
+    digest = hashlib.sha256(repr((SIMPLER, SYMBOLS)).encode())
+    for op in REGISTRY.values():
+        facts = (op.name, op.kind, op.arity, op.variadic, op.public, op.differentiable)
+        passes = tuple(rule is not None for rule in op.grads)
+        params = tuple((name, _plain(default)) for name, default in op.params)
+        digest.update(repr((facts, passes, params, op.convention, op.doc)).encode())
+        form = op.sympy
+        if callable(form) and hasattr(form, "__code__"):
+            _code(form.__code__, digest)
+            for cell in form.__closure__ or ():  # _sym_extreme(pick): the closed-over values
+                _value(cell.cell_contents, digest)
+        else:
+            digest.update(_plain(form).encode())
+    for function in _derivation():
+        _code(function.__code__, digest)
     return digest.hexdigest()
 
 

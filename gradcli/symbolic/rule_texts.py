@@ -3,7 +3,7 @@ not edit. The rule texts of `gradcli functions` (CATALOG: name -> (form, derivat
 rule)) and `gradcli tape` (TAPE: name -> per input, (symbols, words) or None), with the
 fingerprint of the sources they were derived from (see rule_cache.py)."""
 
-FINGERPRINT = 'a8bd1b107ed153989047b012a040d6b70c44f4b86514a262ea60d7fb8d89ed72'
+FINGERPRINT = 'bdb5ceaaaade1dd43c9d9b7fa076ee4d403fd6d06fc11eb105673e88185ea478'
 
 CATALOG = {
     'add': ('x + y', 'd/dx: 1; d/dy: 1'),

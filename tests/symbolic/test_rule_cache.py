@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
+
 from gradcli.engine.primitives import REGISTRY
 from gradcli.symbolic import catalog, rule_cache, rule_texts, rules
 
@@ -29,13 +33,23 @@ def test_a_stale_module_is_not_used_and_the_texts_are_derived_again(monkeypatch)
         rules._sympy_rules.cache_clear()
 
 
-def test_the_fingerprint_follows_the_registrys_source(monkeypatch, tmp_path):
-    for relative in rule_cache.SOURCES:
-        copy = tmp_path / relative
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes((rule_cache._PACKAGE / relative).read_bytes())
-    monkeypatch.setattr(rule_cache, "_PACKAGE", tmp_path)
+def test_the_fingerprint_follows_the_registrys_content(monkeypatch):
     assert rule_cache.fingerprint() == rule_texts.FINGERPRINT
-    registry = tmp_path / "engine/primitives.py"
-    registry.write_text(registry.read_text() + "\n# a change\n")
+    sin = REGISTRY["sin"]
+    monkeypatch.setitem(REGISTRY, "sin", dataclasses.replace(sin, sympy=lambda sp, x: sp.cos(x)))
     assert rule_cache.fingerprint() != rule_texts.FINGERPRINT
+    monkeypatch.setitem(REGISTRY, "sin", dataclasses.replace(sin, convention="another"))
+    assert rule_cache.fingerprint() != rule_texts.FINGERPRINT
+    monkeypatch.setitem(REGISTRY, "sin", sin)
+    assert rule_cache.fingerprint() == rule_texts.FINGERPRINT
+
+
+def test_the_fingerprint_is_the_same_in_every_process():
+    code = "from gradcli.symbolic.rule_cache import fingerprint; print(fingerprint())"
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
+    assert runs == {rule_texts.FINGERPRINT + "\n"}
