@@ -63,11 +63,9 @@ class Backend(Protocol):
 
 
 def merge(*all_deps: Deps) -> Deps:
-    """Union of dependencies: a differentiable path wins over a broken one.
-
-    A Deps is never changed once made, so a union of one Deps (and empty ones, and itself: `y*y`)
-    is that Deps, not a copy: each statement of a long chain names every statement before it,
-    and copying them at every operation made a program's run quadratic in its length."""
+    """Union of dependencies: a differentiable path wins over a broken one. A Deps is never
+    changed once made, so the union of one (with empty ones, or itself: `y*y`) is that Deps: a
+    chain's statements name every statement before them, and copying made runs quadratic."""
     present = [deps for deps in all_deps if deps]
     if not present:
         return {}
