@@ -18,6 +18,10 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any):
         names = self.__slots__
+        if not kwargs and len(args) == len(names):  # every field given in order: the parser's
+            for name, value in zip(names, args):  # nodes, one per token of a long program
+                object.__setattr__(self, name, value)
+            return
         if len(args) > len(names):
             raise TypeError(f"{type(self).__name__} takes at most {len(names)} fields")
         values = {**self._defaults, **dict(zip(names, args))}

@@ -35,6 +35,7 @@ COMMAND_OPTION_NAMES = {
     "dtype",
     "check",
     "no_check",
+    "budget",
     "format",
     "json",
     "plain",

@@ -132,6 +132,14 @@ def program_options(command):
             default=None,
             help="Cross-check with sympy (default: on for tables, off for json/plain).",
         ),
+        click.option(
+            "--budget",
+            type=BudgetType(),
+            default=5.0,  # symbolic.check.DEFAULT_BUDGET (not imported: it would load sympy's part)
+            show_default=True,
+            help="Seconds the cross-check may take in all; what is not checked in time says "
+            '"not checked: over the N s budget" (exit 0).',
+        ),
         format_option(*_FORMATS, more="; csv: one row per point of an elementwise program"),
         JSON_FLAG,
         PLAIN_FLAG,

@@ -30,7 +30,8 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     fmt = _format(options, derivative)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
-    result = _symbolic(request, result, derivative, wants_check(options, fmt))
+    check = wants_check(options, fmt)
+    result = _symbolic(request, result, derivative, check, options.get("budget", 5.0))
     if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
         from .homework import check_csv
 
@@ -45,8 +46,9 @@ def _format(options: dict, derivative: Derivative) -> str:
     return format_without_csv(options, options.get("dot", False))
 
 
-def _symbolic(request: Request, result, derivative: Derivative, check: bool):
-    """The tape's local rules (`d/da (a*b) = b`), then the cross-check when asked."""
+def _symbolic(request: Request, result, derivative: Derivative, check: bool, seconds: float):
+    """The tape's local rules (`d/da (a*b) = b`), then the cross-check when asked (within
+    `seconds`, --budget)."""
     if derivative.kind == "tape":
         from gradcli.symbolic.rules import explain
 
@@ -54,5 +56,5 @@ def _symbolic(request: Request, result, derivative: Derivative, check: bool):
     if check:
         from gradcli.symbolic.check import cross_check
 
-        result = replace(result, checks=cross_check(request, result))
+        result = replace(result, checks=cross_check(request, result, seconds=seconds))
     return result

@@ -63,11 +63,21 @@ class Backend(Protocol):
 
 
 def merge(*all_deps: Deps) -> Deps:
-    """Union of dependencies: a differentiable path wins over a broken one."""
-    merged: Deps = {}
-    for deps in all_deps:
+    """Union of dependencies: a differentiable path wins over a broken one. A Deps is never
+    changed once made, so the union of one (with empty ones, or itself: `y*y`) is that Deps: a
+    chain's statements name every statement before them, and copying made runs quadratic."""
+    present = [deps for deps in all_deps if deps]
+    if not present:
+        return {}
+    first = present[0]
+    if len(present) == 1 or (len(present) == 2 and present[1] is first):
+        return first
+    merged: Deps = dict(first)
+    for deps in present[1:]:
+        if deps is first:
+            continue
         for name, via in deps.items():
-            if name not in merged or via == "":
+            if via == "" or name not in merged:
                 merged[name] = via
     return merged
 
@@ -105,7 +115,8 @@ class Walker:
         value, deps = self.backend.statement(label, statement, lambda: self.expr(statement.value))
         if isinstance(statement, s.Assign):
             self.env[statement.name] = value
-            self.deps[statement.name] = merge(deps, {statement.name: ""})
+            own = deps if deps.get(statement.name) == "" else {**deps, statement.name: ""}
+            self.deps[statement.name] = own  # merge(deps, {name: ""}), without a loop in Python
         self.statements.append((label, value, deps))
 
     # ------------------------------------------------------------ expressions

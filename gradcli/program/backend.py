@@ -9,6 +9,7 @@ of `gradcli tape`). `value_of` reads the numpy value of a tensor, a variable or 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -172,7 +173,8 @@ class NumericBackend:
     def _check_size(self, op: Op, inputs: list, params: dict, node) -> None:
         shapes = [value_of(x).shape for x in inputs]
         size = _result_size(op, shapes, params, node)
-        if size is not None:
+        # the message only when it is needed: this runs once per operation of every program
+        if size is not None and size > self.request.limits.max_elements:
             self.request.limits.check_elements(size, f"the result of {_describe(op, node)}")
 
     def _note_nonfinite(self, op: Op, inputs: list, out, node) -> None:
@@ -215,6 +217,9 @@ def _result_size(op: Op, shapes: list, params: dict, node) -> int | None:
     if op.name == "matmul":
         return int(np.prod(_matmul_shape(shapes[0], shapes[1], node), dtype=float))
     if op.broadcasts or (op.kind in ("elementwise", "compare") and len(shapes) > 1):
+        first = shapes[0]
+        if shapes.count(first) == len(shapes):  # the common case, without numpy
+            return math.prod(first)
         try:
             return int(np.prod(np.broadcast_shapes(*shapes), dtype=float))
         except ValueError:

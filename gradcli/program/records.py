@@ -121,15 +121,27 @@ class Evaluation(Record):
     order: int  # the results' "gradients" are derivatives of this order (grad --order)
 
 
+NOT_CHECKED = "not checked"  # a Check's method when the check ran out of its time budget
+
+
 class Check(Record):
-    """The cross-check of one gradient: symbolic (sympy) or finite differences."""
+    """The cross-check of one gradient: symbolic (sympy) or finite differences, or not checked
+    (over the check's time budget: `over_budget`)."""
 
     __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees")
-    method: str  # "symbolic" | "finite-difference"
-    expression: str | None  # the symbolic derivative, when there is one
-    expected: np.ndarray | float
+    method: str  # "symbolic" | "finite-difference" | NOT_CHECKED
+    expression: str | None  # the symbolic derivative, when there is one; why not checked
+    expected: np.ndarray | float | None
     max_abs_err: float
-    agrees: bool
+    agrees: bool  # True when not checked: nothing disagrees (the exit code stays 0)
+
+    @classmethod
+    def over_budget(cls, seconds: float) -> Check:
+        return cls(NOT_CHECKED, f"over the {seconds:g} s budget", None, float("nan"), True)
+
+    @property
+    def checked(self) -> bool:
+        return self.method != NOT_CHECKED
 
 
 class Report(Record):

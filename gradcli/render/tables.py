@@ -53,17 +53,38 @@ def agreement_line(checks: list, *, noun: str = "gradient"):
     check ran. `checks`: (label, Check) pairs; `noun` names what was checked."""
     from rich.text import Text
 
-    methods, failed = [], []
+    methods, failed, late = [], [], []
     for label, check in checks:
+        if not check.checked:  # over the check's time budget
+            late.append((label, check.expression))
+            continue
         if check.method not in methods:
             methods.append(check.method)
         if not check.agrees:
             failed.append(label)
+    if late:
+        labels = ", ".join(label for label, _ in late)
+        line = Text(f"not checked: {late[0][1]}: {labels}", style="yellow")
+        if methods and not failed:
+            line = Text.assemble(_agree_text(noun, methods), "; ", line)
+        return line if not failed else Text.assemble(_failed_text(noun, failed), "; ", line)
     if not methods:
         return None
     if failed:
-        verb = f"{noun} disagrees" if len(failed) == 1 else f"{noun}s disagree"
-        return Text(f"{len(failed)} {verb}: {', '.join(failed)}", style="bold red")
+        return _failed_text(noun, failed)
+    return _agree_text(noun, methods)
+
+
+def _failed_text(noun: str, failed: list):
+    from rich.text import Text
+
+    verb = f"{noun} disagrees" if len(failed) == 1 else f"{noun}s disagree"
+    return Text(f"{len(failed)} {verb}: {', '.join(failed)}", style="bold red")
+
+
+def _agree_text(noun: str, methods: list):
+    from rich.text import Text
+
     against = " and ".join("sympy" if m == "symbolic" else "finite differences" for m in methods)
     return Text(f"all {noun}s agree with {against}", style="green")
 
@@ -178,6 +199,9 @@ def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source")
         title, label, "method", "derivative", "expected", "max abs err", "agrees", ascii=ascii
     )
     for name, check in checks.items():
+        if not check.checked:  # over the time budget: "not checked", why, and dashes
+            cross.add_row(Text(name), check.method, Text(check.expression), dash, dash, dash)
+            continue
         if check.agrees:
             verdict = Text("yes" if ascii else "✓", style="green")
         else:

@@ -11,6 +11,12 @@ checked the same way (`_symbolic_else_finite`):
 - finite differences (`finite.py`) for whatever sympy did not answer: past the deadline, past the
   size limit, or where an operation has no sympy form or sympy failed.
 
+Everything runs within one time budget, `seconds` (the commands' `--budget`, default
+`DEFAULT_BUDGET`): sympy's deadlines are cut to the time left, and finite differences start only
+the runs the time left affords (`finite.Clock`); a derivative not checked in time is
+`Check.over_budget`, shown as "not checked: over the N s budget" (it disagrees with nothing, so
+the exit code stays 0).
+
 Tolerances follow from the dtype (`program.tolerances`). sympy is imported only when a check
 runs: importing this module does not import it.
 """
@@ -25,10 +31,13 @@ from gradcli.program.forward import ForwardRun, input_elements, run_forward
 from gradcli.program.records import Evaluation, HessianResult, Report, Request
 from gradcli.record import Record
 
-from . import expected, finite
+from . import expected, fast, finite
 from .translate import is_intermediate
 
-__all__ = ["cross_check"]
+__all__ = ["DEFAULT_BUDGET", "cross_check"]
+
+DEFAULT_BUDGET = 5.0  # seconds a cross-check may take in all (the commands' --budget)
+FINITE_RUNS_RESERVED = 8  # forward runs' time kept from sympy for finite differences
 
 MAX_SYMBOLIC_DERIVATIVES = 1024  # partial derivatives of a Jacobian asked of sympy in one check
 
@@ -37,10 +46,21 @@ class _Settings(Record):
     """How long sympy may take (`timeout`, and `budget` for simplifying), and up to how many
     input elements it is asked at all."""
 
-    __slots__ = ("budget", "max_symbolic_elements", "timeout")
+    __slots__ = ("budget", "max_symbolic_elements", "timeout", "clock")
     budget: float
     max_symbolic_elements: int
     timeout: float
+    clock: finite.Clock  # the whole check's deadline
+
+    def sympy_timeout(self) -> float:
+        """sympy's deadline: `timeout`, cut to the time left less what finite differences
+        would need if sympy does not answer."""
+        reserve = FINITE_RUNS_RESERVED * self.clock.run_seconds
+        return max(0.0, min(self.timeout, self.clock.left() - reserve))
+
+    def base(self, request: Request) -> ForwardRun:
+        """The numeric forward run at the point, timed: what each finite difference costs."""
+        return self.clock.timed(run_forward, request)
 
     def symbolic(self, request: Request, base: ForwardRun) -> bool:
         return input_elements(request, base) <= self.max_symbolic_elements
@@ -53,6 +73,7 @@ def cross_check(
     budget: float = 2.0,
     max_symbolic_elements: int = 32,
     timeout: float = 5.0,
+    seconds: float = DEFAULT_BUDGET,
 ) -> tuple | dict:
     """The checks of `result`'s derivatives, in the shape of its `checks` field:
 
@@ -64,8 +85,10 @@ def cross_check(
     A source whose finite-difference runs fail is left out. `Check.expected` is sympy's
     derivative (a float for one element, else an array), or for finite differences the estimated
     derivative, or the 3 directional derivatives that were compared (`expression` says so).
+    All within `seconds` (sympy's `timeout` and simplifying `budget` are cut to the time left);
+    a derivative not checked in time is `Check.over_budget`.
     """
-    settings = _Settings(budget, max_symbolic_elements, timeout)
+    settings = _Settings(budget, max_symbolic_elements, timeout, finite.Clock(seconds))
     with np.errstate(all="ignore"):
         if isinstance(result, HessianResult):
             return _hessian(request, result, settings)
@@ -88,7 +111,10 @@ def _symbolic_else_finite(
     """key -> Check: sympy's answers (`ask()`, run in a worker; None: sympy is not asked)
     against the tape's `wanted[key]`, then finite differences (`finite_checks(keys)`) for the
     keys sympy did not answer. The symbolic checks come first, in `wanted`'s order."""
-    answers = expected.in_worker(ask, settings.timeout, budget) if ask is not None else {}
+    answers = {}
+    if ask is not None and settings.sympy_timeout() > 0:
+        deadline = settings.clock.deadline
+        answers = expected.in_worker(ask, settings.sympy_timeout(), budget, deadline)
     checks = {
         key: expected.symbolic_check(request, answers[key], got)
         for key, got in wanted.items()
@@ -128,18 +154,29 @@ def _gradients(request: Request, evaluation: Evaluation, settings: _Settings) ->
     wanted = _wanted(request, evaluation, with_reasons=False)
     if not wanted:
         return _per_result(evaluation, wanted, {})
-    base = run_forward(request)
-
-    def ask() -> tuple[dict, list]:
-        return expected.gradients(request, base, list(wanted))
+    base = settings.base(request)
 
     def numeric(rest: list) -> dict:
-        return finite.gradients(request, base, {key: wanted[key] for key in rest})
+        return finite.gradients(request, base, {key: wanted[key] for key in rest}, settings.clock)
 
     symbolic = settings.symbolic(request, base)
-    checks = _symbolic_else_finite(
-        request, wanted, ask if symbolic else None, numeric, settings, settings.budget
-    )
+    # symengine first (no sympy import, `fast.py`); sympy for what it cannot answer as sympy would
+    asked = symbolic and settings.sympy_timeout() > 0
+    found = fast.gradients(request, base, list(wanted), settings.sympy_timeout()) if asked else {}
+    if found is None:  # late: sympy, one to two orders of magnitude slower, would be too
+        found, symbolic = {}, False
+    checks = {key: expected.symbolic_check(request, found[key], wanted[key]) for key in found}
+    rest = {key: got for key, got in wanted.items() if key not in found}
+    if rest:
+
+        def ask() -> tuple[dict, list]:
+            return expected.gradients(request, base, list(rest))
+
+        checks.update(
+            _symbolic_else_finite(
+                request, rest, ask if symbolic else None, numeric, settings, settings.budget
+            )
+        )
     return _per_result(evaluation, wanted, checks)
 
 
@@ -147,13 +184,16 @@ def _jacobians(request: Request, evaluation: Evaluation, settings: _Settings) ->
     wanted = _wanted(request, evaluation, with_reasons=True)
     if not wanted:
         return _per_result(evaluation, wanted, {})
-    base = run_forward(request)
+    base = settings.base(request)
 
     def ask() -> tuple[dict, list]:
         return expected.jacobians(request, base, list(wanted))
 
     def numeric(rest: list) -> dict:
-        found = {key: finite.jacobian(request, base, key[1], key[2], wanted[key]) for key in rest}
+        found = {
+            key: finite.jacobian(request, base, key[1], key[2], wanted[key], settings.clock)
+            for key in rest
+        }
         return {key: check for key, check in found.items() if check is not None}
 
     count = sum(value.size for value in wanted.values())
@@ -166,14 +206,16 @@ def _orders(request: Request, evaluation: Evaluation, settings: _Settings) -> tu
     wanted = _wanted(request, evaluation, with_reasons=True)
     if not wanted:
         return _per_result(evaluation, wanted, {})
-    base = run_forward(request)
+    base = settings.base(request)
     order = evaluation.order
 
     def ask() -> tuple[dict, list]:
         return expected.orders(request, base, list(wanted), order)
 
     def numeric(rest: list) -> dict:
-        return finite.orders(request, base, {key: wanted[key] for key in rest}, order)
+        return finite.orders(
+            request, base, {key: wanted[key] for key in rest}, order, settings.clock
+        )
 
     symbolic = settings.symbolic(request, base)
     checks = _symbolic_else_finite(request, wanted, ask if symbolic else None, numeric, settings)
@@ -187,7 +229,7 @@ def _hessian(request: Request, result: HessianResult, settings: _Settings) -> di
     checks: dict = {a: {} for a in result.blocks}
     if not names:
         return checks
-    base = run_forward(request)
+    base = settings.base(request)
     target = result.target.target if request.targets else None
     wanted = {
         (a, b): result.blocks[a][b] for a in names for b in names if result.blocks[a][b] is not None
@@ -197,7 +239,7 @@ def _hessian(request: Request, result: HessianResult, settings: _Settings) -> di
         return expected.hessian(request, base, target, names)
 
     def numeric(rest: list) -> dict:
-        return finite.hessian(request, base, result, names, rest)
+        return finite.hessian(request, base, result, names, rest, settings.clock)
 
     inputs = not any(is_intermediate(request, base, name) for name in names)
     symbolic = inputs and settings.symbolic(request, base)

@@ -65,19 +65,25 @@ class Expected:
 # ---------------------------------------------------------------- the worker
 
 
-def in_worker(compute: Callable[[], tuple[dict, list]], timeout: float, budget: float) -> dict:
+def in_worker(
+    compute: Callable[[], tuple[dict, list]],
+    timeout: float,
+    budget: float,
+    deadline: float = float("inf"),
+) -> dict:
     """`compute()` run in a worker: its answers (key -> `Expected`, or why not), or {} when they
     are not ready within `timeout` seconds.
 
     `compute` also gives the shown expressions worth simplifying, [(key, expression)]: those
-    are simplified within `budget` seconds in all (those not done in time stay unsimplified).
+    are simplified within `budget` seconds in all (those not done in time stay unsimplified),
+    and not past `deadline` (`time.monotonic()`).
     """
     sp = import_sympy()  # imported here, so that a forked worker does not import it again
 
     def produce(interrupt) -> Iterator:
         answers, to_simplify = compute()
         yield answers
-        end = time.monotonic() + budget
+        end = min(time.monotonic() + budget, deadline)
         for key, expr in to_simplify:
             try:
                 with interrupt(end - time.monotonic()):
@@ -94,7 +100,7 @@ def in_worker(compute: Callable[[], tuple[dict, list]], timeout: float, budget: 
             answers = worker.receive(timeout)
         except Late:
             return {}
-        end = time.monotonic() + budget + GRACE
+        end = min(time.monotonic() + budget, deadline) + GRACE
         while True:
             try:
                 key, shown = worker.receive(end - time.monotonic())

@@ -11,10 +11,15 @@ Directions d: a gradient's tensor source is moved along 3 random unit vectors (s
 3 directional derivatives grad . d are compared; a Jacobian's or a Hessian's source of at most
 MAX_ELEMENTWISE elements is moved one element at a time (every entry is compared), a larger one
 along 3 random directions. A source whose moved runs fail is not checked.
+
+Every step runs within the cross-check's time budget (`Clock`): the moved runs a source needs
+are started only when the time left affords them, at the cost of the longest forward run seen;
+else its derivatives are "not checked: over the N s budget".
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 
@@ -28,11 +33,45 @@ from gradcli.record import replace
 
 from .translate import is_intermediate
 
-__all__ = ["gradients", "hessian", "jacobian", "orders", "source_value"]
+__all__ = ["Clock", "gradients", "hessian", "jacobian", "orders", "source_value"]
 
 DIRECTIONS = 3  # random directions for a larger source
 MAX_ELEMENTWISE = 32  # a Jacobian's or Hessian's source this small is moved one element at a time
 
+
+TAPE_RUNS = 3  # a run on a tape (forward, then backward) costs about this many forward runs
+
+
+class Clock:
+    """The cross-check's time budget: its deadline, and what one forward run of the program
+    costs (the longest seen). A step that the time left cannot afford is not started: its
+    derivatives are `Check.over_budget`, "not checked"."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.run_seconds = 0.0
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def affords(self, runs: float) -> bool:
+        """Whether `runs` more forward runs fit in the time left."""
+        return self.left() > runs * self.run_seconds
+
+    def timed(self, run, *args):
+        """`run(*args)`, its time noted as a forward run's."""
+        start = time.monotonic()
+        try:
+            return run(*args)
+        finally:
+            self.run_seconds = max(self.run_seconds, time.monotonic() - start)
+
+    def not_checked(self) -> Check:
+        return Check.over_budget(self.seconds)
+
+
+UNBOUNDED = Clock(float("inf"))
 
 # ---------------------------------------------------------------- stepping
 
@@ -113,7 +152,7 @@ def _finite_check(request, got, estimates, along, noise, what, elementwise, shap
 # ---------------------------------------------------------------- gradient
 
 
-def gradients(request: Request, base: ForwardRun, wanted: dict) -> dict:
+def gradients(request: Request, base: ForwardRun, wanted: dict, clock: Clock = UNBOUNDED) -> dict:
     """Per key (index, target, source) whose source could be moved: a Check of the gradient
     `wanted[key]`, (f(x+hd) - f(x-hd)) / 2h against grad . (x+hd - x-hd) / 2h, f the target's
     sum; d is +1 for a one-element source, else 3 random directions (one generator for all)."""
@@ -135,13 +174,16 @@ def gradients(request: Request, base: ForwardRun, wanted: dict) -> dict:
             continue
         eps, h = _step_size(x0, request)
         directions, what = _directions(x0, rng, elementwise=1)
+        if not clock.affords(2 * len(directions)):
+            checks.update({key: clock.not_checked() for key in keys})
+            continue
         estimates = {key: [] for key in keys}
         along = {key: [] for key in keys}
         noise = {key: 0.0 for key in keys}
         try:
             for plus, minus, step in _moves(x0, h, directions):
-                f_plus = _target_sums(request, base, {**held, source: plus})
-                f_minus = _target_sums(request, base, {**held, source: minus})
+                f_plus = clock.timed(_target_sums, request, base, {**held, source: plus})
+                f_minus = clock.timed(_target_sums, request, base, {**held, source: minus})
                 for key in keys:
                     (sum_p, abs_p), (sum_m, abs_m) = f_plus[key[0]], f_minus[key[0]]
                     estimates[key].append((sum_p - sum_m) / (2 * h))
@@ -170,7 +212,9 @@ def _target_sums(request: Request, base: ForwardRun, overrides: dict) -> list:
 # ---------------------------------------------------------------- jacobian
 
 
-def jacobian(request: Request, base: ForwardRun, target, source: str, got) -> Check | None:
+def jacobian(
+    request: Request, base: ForwardRun, target, source: str, got, clock: Clock = UNBOUNDED
+) -> Check | None:
     """A Check of the Jacobian `got` of `target` by `source`, by central differences of the
     target's values; None when the source cannot be moved."""
     x0 = source_value(request, base, source)
@@ -178,12 +222,14 @@ def jacobian(request: Request, base: ForwardRun, target, source: str, got) -> Ch
         return None
     eps, h = _step_size(x0, request)
     directions, what = _directions(x0, np.random.default_rng(0))
+    if not clock.affords(2 * len(directions)):
+        return clock.not_checked()
     held = _held(request, base)
     estimates, along, noise = [], [], 0.0
     try:
         for plus, minus, step in _moves(x0, h, directions):
-            f_plus = _value_at(request, base, target, {**held, source: plus})
-            f_minus = _value_at(request, base, target, {**held, source: minus})
+            f_plus = clock.timed(_value_at, request, base, target, {**held, source: plus})
+            f_minus = clock.timed(_value_at, request, base, target, {**held, source: minus})
             estimates.append((f_plus - f_minus) / (2 * h))
             along.append(np.tensordot(got, step, axes=x0.ndim) / (2 * h))
             scale = float(np.max(np.abs(f_plus) + np.abs(f_minus), initial=0.0))
@@ -203,7 +249,9 @@ def _value_at(request: Request, base: ForwardRun, target, overrides: dict) -> np
 # ---------------------------------------------------------------- grad --order N
 
 
-def orders(request: Request, base: ForwardRun, wanted: dict, order: int) -> dict:
+def orders(
+    request: Request, base: ForwardRun, wanted: dict, order: int, clock: Clock = UNBOUNDED
+) -> dict:
     """Per key (index, target, scalar source): a Check of the N-th derivative `wanted[key]`, by
     central differences of the tape's (N-1)-th derivatives, computed once per source."""
     from gradcli.program.derivatives import derivatives_of_order
@@ -218,6 +266,9 @@ def orders(request: Request, base: ForwardRun, wanted: dict, order: int) -> dict
             continue
         eps, h = _step_size(x0, request)
         ((plus, minus, step),) = _moves(x0, h, [np.ones(x0.shape)])
+        if (source, 1) not in lower and not clock.affords(2 * TAPE_RUNS * order):
+            checks[key] = clock.not_checked()
+            continue
         try:
             for sign, moved in ((1, plus), (-1, minus)):
                 if (source, sign) not in lower:
@@ -243,19 +294,26 @@ def orders(request: Request, base: ForwardRun, wanted: dict, order: int) -> dict
 # ---------------------------------------------------------------- hessian
 
 
-def hessian(request: Request, base: ForwardRun, result: HessianResult, names: list, keys) -> dict:
+def hessian(
+    request: Request,
+    base: ForwardRun,
+    result: HessianResult,
+    names: list,
+    keys,
+    clock: Clock = UNBOUNDED,
+) -> dict:
     """Per key (a, b) of `keys`: a Check of the block d2f/da db, by central differences of the
     tape's gradient moving b; a column of blocks at a time, in the order `keys` name b."""
     wanted = set(keys)
     checks = {}
     for b in dict.fromkeys(b for _, b in keys):
-        for a, check in _hessian_column(request, base, result, names, b).items():
+        for a, check in _hessian_column(request, base, result, names, b, clock).items():
             if (a, b) in wanted:
                 checks[a, b] = check
     return checks
 
 
-def _hessian_column(request, base, result: HessianResult, names: list, b: str) -> dict:
+def _hessian_column(request, base, result: HessianResult, names: list, b: str, clock) -> dict:
     """a -> Check of block (a, b), by central differences of the tape's gradient moving b."""
     from gradcli.program.derivatives import gradients_at
 
@@ -264,6 +322,8 @@ def _hessian_column(request, base, result: HessianResult, names: list, b: str) -
         return {}  # an intermediate statement cannot be moved without cutting the others' paths
     eps, h = _step_size(x0, request)
     directions, what = _directions(x0, np.random.default_rng(0))
+    if not clock.affords(2 * TAPE_RUNS * len(directions)):
+        return {a: clock.not_checked() for a in names if result.blocks[a][b] is not None}
     held = _held(request, base)
     estimates: dict = {a: [] for a in names}
     along: dict = {a: [] for a in names}

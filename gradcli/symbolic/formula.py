@@ -101,9 +101,10 @@ class FormulaBackend(SympyBackend):
         return run()
 
 
-def formula(request: Request) -> tuple:
-    """(expression of the last statement, {input name: Symbol}); the program must be scalar."""
-    backend = FormulaBackend(request)
+def formula(request: Request, backend_class: type[FormulaBackend] | None = None) -> tuple:
+    """(expression of the last statement, {input name: Symbol}); the program must be scalar.
+    `backend_class`: a FormulaBackend (`fast.py`'s builds the formula in symengine)."""
+    backend = (backend_class or FormulaBackend)(request)
     env, deps = backend.declare()
     walker = Walker(request.program, backend, env, deps)
     with np.errstate(all="ignore"):

@@ -76,7 +76,13 @@ def compare(
     claim: Claim, at_point: tuple[float, float] | None, count: int, seed: int, budget: float
 ) -> tuple[dict, dict]:
     """(the numeric comparison, the symbolic one): sympy compares in a worker while the tape
-    compares at the point and at `count` sampled points (`program.comparison`)."""
+    compares at the point and at `count` sampled points (`program.comparison`). symengine is
+    asked first (`fast.comparison`); sympy only when its answer is not the one sympy would give."""
+    from .fast import comparison
+
+    symbolic = comparison(claim.request, claim.answer, claim.wrt, min(SYMPY_TIMEOUT, budget))
+    if symbolic is not None:
+        return compare_numerically(claim, at_point, count, seed), symbolic
     import_sympy()
     worker = start_worker(produce_comparison(claim.request, claim.answer, claim.wrt, budget))
     try:

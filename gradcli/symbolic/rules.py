@@ -26,6 +26,7 @@ from gradcli.program.steps import (
 from gradcli.record import replace
 
 from .formula import local_derivatives
+from .rule_cache import cached
 from .sympy_import import import_sympy
 
 __all__ = ["explain", "local_rule", "local_value"]
@@ -78,7 +79,18 @@ def local_rule(op: Op, i: int) -> LocalRule | None:
 
 @functools.cache
 def _sympy_rules(op: Op) -> list | None:
-    """Each input's LocalRule, written from the one derivation of `formula.local_derivatives`."""
+    """Each input's LocalRule, written from the one derivation of `formula.local_derivatives`
+    (read from `rule_texts.py`, derived once: `rule_cache.py`)."""
+    generated = cached()
+    rules = generated.TAPE[op.name] if generated else derive_rules(op)
+    if rules is None:
+        return None
+    return [None if rule is None else LocalRule(*rule, True) for rule in rules]
+
+
+def derive_rules(op: Op) -> list | None:
+    """Per input, (symbols, words) of its rule, or None where no gradient passes; None when
+    the op has no scalar formula. Derived by sympy now."""
     found = local_derivatives(op, SYMBOLS)
     if found is None:
         return None
@@ -98,7 +110,7 @@ def _sympy_rules(op: Op) -> list | None:
         )
         if op.convention:
             words += f" ({op.convention})"
-        rules.append(LocalRule(f"d/d{name} {bracketed} = {shown}", words, True))
+        rules.append((f"d/d{name} {bracketed} = {shown}", words))
     return rules
 
 

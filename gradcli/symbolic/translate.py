@@ -60,7 +60,7 @@ class SympyBackend:
     """
 
     def __init__(self, request: Request, forward: ForwardRun, intermediate: str | None = None):
-        self.sp = import_sympy()
+        self.sp = self.module()
         self.request = request
         self.forward = forward
         self.intermediate = intermediate
@@ -73,6 +73,10 @@ class SympyBackend:
         self._intermediate_at = max(
             (i for i, label in enumerate(labels) if label == intermediate), default=None
         )
+
+    def module(self):
+        """The symbolic library the forms are built with (`fast.py`'s backend gives symengine)."""
+        return import_sympy()
 
     # ------------------------------------------------------------ values
 
@@ -265,11 +269,16 @@ class Translation:
 
 
 def translate(
-    request: Request, forward: ForwardRun | None = None, *, intermediate: str | None = None
+    request: Request,
+    forward: ForwardRun | None = None,
+    *,
+    intermediate: str | None = None,
+    backend_class: type[SympyBackend] = SympyBackend,
 ) -> Translation:
-    """The program built from the primitives' sympy forms, with symbols for its inputs."""
+    """The program built from the primitives' sympy forms, with symbols for its inputs (built
+    by `backend_class`: `fast.py`'s builds them in symengine)."""
     forward = forward if forward is not None else run_forward(request)
-    backend = SympyBackend(request, forward, intermediate)
+    backend = backend_class(request, forward, intermediate)
     env, deps = backend.declare()
     walker = Walker(request.program, backend, env, deps)
     with np.errstate(all="ignore"):

@@ -238,6 +238,7 @@ NOT_FOR_GRAD = [
     [
         (["--plain", "--no-check"], ["sympy", "rich", *NOT_FOR_GRAD]),
         (["--no-check"], ["sympy", "json", *NOT_FOR_GRAD]),
+        ([], ["sympy"]),  # the check of 2*x is symengine's (fast.py): sympy is not imported
     ],
 )
 def test_grad_loads_only_what_its_output_needs(flags, unwanted):
@@ -308,3 +309,42 @@ def test_a_short_option_takes_an_attached_value(tmp_path):
 def test_the_derivative_of_an_input_by_itself_is_one():
     assert gradcli("grad", "x", "--x", "3", "--plain").stdout == "1.0\n"
     assert gradcli("grad", "y = x; y", "--x", "[1, 2]", "--plain").stdout == "[1.0,1.0]\n"
+
+
+# ---------------------------------------------------------------- the check's time budget
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["grad", "x**2", "--x", "3"],  # symbolic (symengine, then sympy)
+        ["grad", "where(x > 0, x*x, -x)", "--x", "2"],  # finite differences
+        ["grad", "x**3", "--x", "2", "--order", "2"],
+        ["jacobian", "sin(x)", "--x", "[1, 2]"],
+        ["hessian", "x**2*y", "--x", "1", "--y", "2"],
+        ["tape", "x**2", "--x", "3"],
+    ],
+)
+def test_a_check_over_its_budget_says_not_checked_and_exits_0(command):
+    table = gradcli(*command, "--budget", "0")
+    assert table.exit_code == 0, table.output
+    assert "not checked" in table.output and "over the 0 s budget" in table.output
+    assert "agree with" not in table.output  # nothing was compared: nothing claims to agree
+    document = gradcli(*command, "--budget", "0", "--json", "--check")
+    assert document.exit_code == 0, document.output
+    found = json.loads(document.output)
+    text = json.dumps(found)
+    assert '"method": "not checked"' in text and '"expression": "over the 0 s budget"' in text
+    assert '"agrees": true' not in text and '"agrees": false' not in text
+
+
+def test_the_default_budget_checks_as_before():
+    result = gradcli("grad", "where(x > 0, x*x, -x)", "--x", "2", "--json", "--check")
+    check = json.loads(result.output)["results"][0]["check"]["x"]
+    assert result.exit_code == 0 and check["method"] == "finite-difference" and check["agrees"]
+
+
+def test_budget_takes_seconds_from_0_to_an_hour():
+    for bad in ("-1", "nan", "soon", "4000"):
+        result = gradcli("grad", "x**2", "--x", "3", "--budget", bad)
+        assert result.exit_code == 2 and "--budget takes" in result.output

@@ -12,10 +12,11 @@ import pytest
 
 from gradcli import record
 from gradcli.language.parser import parse
+from gradcli.program.forward import run_forward
 from gradcli.program.records import Check, Declaration, Report, Request
 from gradcli.program.run import evaluate
 from gradcli.program.tolerances import compare, tolerances
-from gradcli.symbolic import expected, workers
+from gradcli.symbolic import expected, fast, finite, workers
 from gradcli.symbolic.check import cross_check
 from gradcli.symbolic.translate import symbolic_derivative, to_sympy
 
@@ -304,7 +305,8 @@ def test_sympy_past_its_timeout_falls_back_to_finite_differences(monkeypatch):
 
     monkeypatch.setattr(expected, "gradients", slow)
     start = time.monotonic()
-    _, (checks,) = checked("x**3", ("x", "variable", 2.0), check={"timeout": 0.2})
+    # abs: a form the symengine path (fast.py) leaves to sympy
+    _, (checks,) = checked("abs(x)**3", ("x", "variable", 2.0), check={"timeout": 0.2})
     assert time.monotonic() - start < HANG  # it did not wait for the worker
     assert checks["x"].method == "finite-difference"
     assert checks["x"].expected == pytest.approx(12.0) and checks["x"].agrees
@@ -350,3 +352,81 @@ def test_finite_differences_hold_stopped_statements():
     evaluation, (checks,) = checked("y = x*x; z = sum(y + x)", ("x", "variable", x), stop=("y",))
     np.testing.assert_array_equal(evaluation.results[0].gradients["x"], np.ones(40))
     assert checks["x"].method == "finite-difference" and checks["x"].agrees
+
+
+FAST_PROGRAMS = [
+    ("x**2", 3.0),
+    ("x**3 - 2*x", 1.5),
+    ("sin(x)", 0.3),
+    ("exp(x)", 1.0),
+    ("2*cos(x) + 1", 0.3),
+    ("x**2*sin(x)", 3.0),
+    ("log(x)/x", 2.0),
+    ("sqrt(x) + x**3", 4.0),
+    ("tanh(x)", 0.5),
+    ("sigmoid(x) + softplus(x)", 0.5),
+    ("y = x*x; z = y*2.5; sum(z)", 2.0),
+    ("1/x", 0.0),
+    ("log(x)", -1.0),
+    ("x**2.5", 2.0),
+    ("sum(x**2)", [1.0, 2.0, 3.0]),
+    ("mean(exp(x) @ x)", [0.5, -1.0]),
+    ("abs(x)", 2.0),
+    ("2**x", 2.0),
+]
+
+
+@pytest.mark.parametrize("program, value", FAST_PROGRAMS)
+def test_the_symengine_path_answers_only_as_sympy_would(program, value):
+    # the oracle: sympy's own answer (expected.py), for every key the fast path answers
+    request = make(program, ("x", "variable", value))
+    evaluation = evaluate(request)
+    base = run_forward(request)
+    wanted = [(0, None, "x")]
+    found = fast.gradients(request, base, wanted, timeout=HANG)
+    answers, _ = expected.gradients(request, base, wanted)
+    for key, answer in found.items():
+        assert isinstance(answers[key], expected.Expected)
+        assert answer.expression == answers[key].expression
+        np.testing.assert_allclose(answer.values, answers[key].values, rtol=1e-12, atol=1e-12)
+        gradient = evaluation.results[0].gradients["x"]
+        np.testing.assert_allclose(answer.values, gradient, rtol=1e-9)
+
+
+def test_the_symengine_path_leaves_to_sympy_what_it_cannot_show_as_sympy_would():
+    answered = set()
+    for program, value in FAST_PROGRAMS:
+        request = make(program, ("x", "variable", value))
+        found = fast.gradients(request, run_forward(request), [(0, None, "x")], timeout=HANG)
+        if found:
+            answered.add(program)
+    # 2*x, cos, exp and vectors (not shown) are answered; simplified, kinked, variable
+    # exponents, infinite and complex values are sympy's
+    assert {"x**2", "sin(x)", "exp(x)", "sum(x**2)", "mean(exp(x) @ x)"} <= answered
+    assert not answered & {"x**2*sin(x)", "abs(x)", "2**x", "1/x", "log(x)", "tanh(x)"}
+
+
+@pytest.mark.parametrize(
+    "program, value",
+    [("where(x > 0, x*x, -x)", 2.0), ("where(x > 0, x*x, -x)", [1.0, 2.0, 3.0])],
+)
+def test_finite_differences_start_only_the_runs_the_time_left_affords(program, value):
+    request = make(program, ("x", "variable", value))
+    evaluation = evaluate(request)
+    base = run_forward(request)
+    wanted = {(0, None, "x"): np.asarray(evaluation.results[0].gradients["x"])}
+    clock = finite.Clock(10.0)
+    clock.run_seconds = 6.0  # a forward run that two would not fit in the time left
+    (check,) = finite.gradients(request, base, wanted, clock).values()
+    assert not check.checked and check.agrees
+    assert check.expression == "over the 10 s budget"
+    roomy = finite.Clock(10.0)
+    roomy.run_seconds = 1e-3
+    (check,) = finite.gradients(request, base, wanted, roomy).values()
+    assert check.checked and check.method == "finite-difference" and check.agrees
+
+
+def test_the_whole_check_keeps_to_its_seconds():
+    _, (checks,) = checked("x**2", ("x", "variable", 3.0), check={"seconds": 0.0})
+    assert checks["x"].method == "not checked" and checks["x"].agrees
+    assert checks["x"].expression == "over the 0 s budget" and checks["x"].expected is None
