@@ -3,7 +3,7 @@ not edit. The rule texts of `gradcli functions` (CATALOG: name -> (form, derivat
 rule)) and `gradcli tape` (TAPE: name -> per input, (symbols, words) or None), with the
 fingerprint of the sources they were derived from (see rule_cache.py)."""
 
-FINGERPRINT = 'bdb5ceaaaade1dd43c9d9b7fa076ee4d403fd6d06fc11eb105673e88185ea478'
+FINGERPRINT = '165b56e4b9e6d22d000c4d693ee307336fb000e47e768d1dbbdf09ffb4f693f4'
 
 CATALOG = {
     'add': ('x + y', 'd/dx: 1; d/dy: 1'),
@@ -39,7 +39,7 @@ CATALOG = {
     'leaky_relu': (None, None),
     'gelu': (None, None),
     'erf': ('erf(x)', '2*exp(-x**2)/sqrt(pi)'),
-    'clip': ('Piecewise((y, x < y), (z, x > z), (x, True))', 'd/dx: Piecewise((0, (x > z) | (x < y)), (1, True)); d/dy: Piecewise((1, x < y), (0, True)); d/dz: Piecewise((0, x < y), (1, x > z), (0, True))'),
+    'clip': ('Piecewise((y, (y > z) | (x < y)), (z, x > z), (x, True))', 'd/dx: Piecewise((0, (x > z) | (y > z) | (x < y)), (1, True)); d/dy: Piecewise((1, (y > z) | (x < y)), (0, True)); d/dz: Piecewise((0, (y > z) | (x < y)), (1, x > z), (0, True))'),
     'where': ('Piecewise((y, x), (z, True))', 'd/dx: none; d/dy: Piecewise((1, x), (0, True)); d/dz: Piecewise((0, x), (1, True))'),
     'identity': ('x', '1'),
     'stop_gradient': ('x', 'no gradient'),
@@ -60,6 +60,8 @@ CATALOG = {
     'norm': (None, None),
     'softmax': (None, None),
     'log_softmax': (None, None),
+    'einsum': (None, None),
+    'solve': (None, None),
     'reshape': (None, None),
     'transpose': (None, None),
     'expand_dims': (None, None),
@@ -83,7 +85,7 @@ TAPE = {
     'log': [('d/da log(a) = 1/a', 'the derivative of log(a) with respect to a, its 1st input, is 1/a')],
     'log1p': [('d/da log(a + 1) = 1/(a + 1)', 'the derivative of log(a + 1) with respect to a, its 1st input, is 1/(a + 1)')],
     'expm1': [('d/da (exp(a) - 1) = exp(a)', 'the derivative of exp(a) - 1 with respect to a, its 1st input, is exp(a)')],
-    'sqrt': [('d/da sqrt(a) = 1/(2*sqrt(a))', 'the derivative of sqrt(a) with respect to a, its 1st input, is 1/(2*sqrt(a))')],
+    'sqrt': [('d/da sqrt(a) = 1/(2*sqrt(a))', "the derivative of sqrt(a) with respect to a, its 1st input, is 1/(2*sqrt(a)) (a zero gradient arriving at sqrt(0) gives 0, not nan (TensorFlow's kernel))")],
     'square': [('d/da (a**2) = 2*a', 'the derivative of a**2 with respect to a, its 1st input, is 2*a')],
     'abs': [('d/da Abs(a) = sign(a)', "the derivative of Abs(a) with respect to a, its 1st input, is sign(a) (abs'(0) = 0)")],
     'sign': [('d/da sign(a) = 0', "the derivative of sign(a) with respect to a, its 1st input, is 0 (gradient 0 everywhere (TensorFlow's rule))")],
@@ -96,6 +98,7 @@ TAPE = {
     'sinh': [('d/da sinh(a) = cosh(a)', 'the derivative of sinh(a) with respect to a, its 1st input, is cosh(a)')],
     'cosh': [('d/da cosh(a) = sinh(a)', 'the derivative of cosh(a) with respect to a, its 1st input, is sinh(a)')],
     'tanh': [('d/da tanh(a) = 1 - tanh(a)**2', 'the derivative of tanh(a) with respect to a, its 1st input, is 1 - tanh(a)**2')],
+    'sech_squared': [('d/da (cosh(a)**(-2)) = -2*sinh(a)/cosh(a)**3', 'the derivative of cosh(a)**(-2) with respect to a, its 1st input, is -2*sinh(a)/cosh(a)**3')],
     'sigmoid': [('d/da (1/(1 + exp(-a))) = exp(-a)/(1 + exp(-a))**2', 'the derivative of 1/(1 + exp(-a)) with respect to a, its 1st input, is exp(-a)/(1 + exp(-a))**2')],
     'softplus': [('d/da log(exp(a) + 1) = exp(a)/(exp(a) + 1)', 'the derivative of log(exp(a) + 1) with respect to a, its 1st input, is exp(a)/(exp(a) + 1)')],
     'relu': [('d/da (a if a > 0 else 0) = 1 if a > 0 else 0', "the derivative of a if a > 0 else 0 with respect to a, its 1st input, is 1 if a > 0 else 0 (relu'(0) = 0)")],
@@ -103,7 +106,7 @@ TAPE = {
     'leaky_relu': None,
     'gelu': None,
     'erf': [('d/da erf(a) = 2*exp(-a**2)/sqrt(pi)', 'the derivative of erf(a) with respect to a, its 1st input, is 2*exp(-a**2)/sqrt(pi)')],
-    'clip': [('d/da (b if a < b else c if a > c else a) = 0 if (a > c) | (a < b) else 1', 'the derivative of b if a < b else c if a > c else a with respect to a, its 1st input, is 0 if (a > c) | (a < b) else 1 (the gradient passes to x where lo <= x <= hi)'), ('d/db (b if a < b else c if a > c else a) = 1 if a < b else 0', 'the derivative of b if a < b else c if a > c else a with respect to b, its 2nd input, is 1 if a < b else 0 (the gradient passes to x where lo <= x <= hi)'), ('d/dc (b if a < b else c if a > c else a) = 0 if a < b else 1 if a > c else 0', 'the derivative of b if a < b else c if a > c else a with respect to c, its 3rd input, is 0 if a < b else 1 if a > c else 0 (the gradient passes to x where lo <= x <= hi)')],
+    'clip': [('d/da (b if (b > c) | (a < b) else c if a > c else a) = 0 if (a > c) | (b > c) | (a < b) else 1', 'the derivative of b if (b > c) | (a < b) else c if a > c else a with respect to a, its 1st input, is 0 if (a > c) | (b > c) | (a < b) else 1 (the gradient passes to x where lo <= x <= hi; to lo where x < lo or lo > hi)'), ('d/db (b if (b > c) | (a < b) else c if a > c else a) = 1 if (b > c) | (a < b) else 0', 'the derivative of b if (b > c) | (a < b) else c if a > c else a with respect to b, its 2nd input, is 1 if (b > c) | (a < b) else 0 (the gradient passes to x where lo <= x <= hi; to lo where x < lo or lo > hi)'), ('d/dc (b if (b > c) | (a < b) else c if a > c else a) = 0 if (b > c) | (a < b) else 1 if a > c else 0', 'the derivative of b if (b > c) | (a < b) else c if a > c else a with respect to c, its 3rd input, is 0 if (b > c) | (a < b) else 1 if a > c else 0 (the gradient passes to x where lo <= x <= hi; to lo where x < lo or lo > hi)')],
     'where': [None, ('d/db (b if a else c) = 1 if a else 0', 'the derivative of b if a else c with respect to b, its 2nd input, is 1 if a else 0'), ('d/dc (b if a else c) = 0 if a else 1', 'the derivative of b if a else c with respect to c, its 3rd input, is 0 if a else 1')],
     'identity': [('d/da a = 1', 'the derivative of a with respect to a, its 1st input, is 1')],
     'stop_gradient': [None],
@@ -125,6 +128,8 @@ TAPE = {
     'norm': None,
     'softmax': None,
     'log_softmax': None,
+    'einsum': None,
+    'solve': None,
     'reshape': None,
     'transpose': None,
     'expand_dims': None,
