@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "diff": "diff",
     "check": "check",
     "plot": "plot",
+    "minimize": "minimize",
     "functions": "functions",
 }
 
