@@ -185,7 +185,7 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
 
     def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
         f, g = objective.value_and_gradient(x)
-        return sign * f, sign * g
+        return (-f, -g) if settings.maximize else (f, g)
 
     bounds = steppers.Bounds(*objective.bound_vectors(settings.bounds), objective.fixed())
     notes = list(_disconnected_notes(objective))
@@ -193,11 +193,14 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
     if not np.array_equal(x, objective.start):
         notes.append("the start was outside the bounds: it was moved onto them")
     stepper = _stepper(method, settings, objective, evaluate, bounds)
-    f, g = evaluate(x)
+    if x is objective.start:  # the first run answered it already
+        f, g = sign * objective.start_value, sign * objective.start_gradient
+    else:
+        f, g = evaluate(x)
     targets, norms = [sign * f], [float(np.linalg.norm(g))]
     points = [x] if settings.keep_points else None
     reason, steps = STEP_LIMIT, 0
-    if not (np.isfinite(f) and np.all(np.isfinite(g))):
+    if not (np.isfinite(f) and np.isfinite(norms[0])):  # a norm is finite iff every element is
         reason = DIVERGED
     elif _converged(bounds, x, g, settings.tol):
         reason = CONVERGED
@@ -214,7 +217,7 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
             points.append(x_new)
         if progress is not None:
             progress(steps, sign * f_new, norms[-1])
-        if not (np.isfinite(f_new) and np.all(np.isfinite(g_new))):
+        if not (np.isfinite(f_new) and np.isfinite(norms[-1])):
             reason = DIVERGED  # the answer stays the last finite point
             break
         x, f, g = x_new, f_new, g_new
@@ -234,10 +237,15 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
         )
     gradient = sign * g
     projected = bounds.projected_gradient(x, g)
-    labels = objective.element_labels()
     curvature = None
-    if settings.curvature and objective.size <= MAX_CURVATURE_INPUTS and np.isfinite(f):
+    if settings.curvature and objective.size <= MAX_CURVATURE_INPUTS and reason != DIVERGED:
         curvature = classify(objective.hessian(x), request.dtype)
+    wanted = "maximum" if settings.maximize else "minimum"
+    if curvature is not None and reason == CONVERGED and curvature.kind == "saddle point":
+        notes.append(
+            f"the gradient is 0 here, but the point is a saddle point, not a {wanted}: "
+            "start from somewhere else"
+        )
     return Minimum(
         objective=objective,
         method=method,
@@ -254,11 +262,7 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
         gradient_norms=np.array(norms),
         points=None if points is None else np.array(points),
         curvature=curvature,
-        at_bounds=tuple(
-            label
-            for label, xi, lo, hi in zip(labels, x, bounds.lower, bounds.upper)
-            if xi <= lo or xi >= hi
-        ),
+        at_bounds=_at_bounds(objective, bounds, x),
         notes=tuple(notes),
     )
 
@@ -281,6 +285,15 @@ def classify(hessian: np.ndarray, dtype: np.dtype) -> Curvature:
     else:
         kind = "inconclusive"
     return Curvature(eigenvalues, kind)
+
+
+def _at_bounds(objective: Objective, bounds: steppers.Bounds, x: np.ndarray) -> tuple:
+    """The labels of the elements at a bound (none without bounds: no labels are made)."""
+    if not bounds.any:
+        return ()
+    on = (x <= bounds.lower) | (x >= bounds.upper)
+    labels = objective.element_labels()
+    return tuple(label for label, at in zip(labels, on) if at)
 
 
 def _converged(bounds: steppers.Bounds, x, g, tol: float) -> bool:

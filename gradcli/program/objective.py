@@ -52,6 +52,7 @@ class Objective:
                 f"({', '.join(self.names)}): nothing to minimize"
             )
         self.start_value = value
+        self.start_gradient = self._flat_gradient([gradient[name] for name in self.names])
 
     # ------------------------------------------------------------ flat vectors
 
@@ -108,11 +109,14 @@ class Objective:
                 walker, backend = run_program(self.request, tape, self.unflatten(flat))
             target = self._target(walker, backend)
             grads = tape.gradient(target, [walker.env[name] for name in self.names])
+        return float(value_of(target).reshape(())), self._flat_gradient(grads)
+
+    def _flat_gradient(self, grads: list) -> np.ndarray:
         gradient = np.zeros(self.size)
         for i, g in enumerate(grads):
             if g is not None:
                 gradient[self.offsets[i] : self.offsets[i + 1]] = value_of(g).ravel()
-        return float(value_of(target).reshape(())), gradient
+        return gradient
 
     def value(self, flat: np.ndarray) -> float:
         """The target alone (no tape) at `flat`."""

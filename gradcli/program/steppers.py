@@ -37,6 +37,7 @@ class Bounds:
     def __init__(self, lower: np.ndarray, upper: np.ndarray, fixed: np.ndarray):
         self.lower, self.upper, self.fixed = lower, upper, fixed
         self.any = bool(np.isfinite(lower).any() or np.isfinite(upper).any())
+        self.any_fixed = bool(fixed.any())
 
     def project(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x, self.lower, self.upper) if self.any else x
@@ -50,6 +51,8 @@ class Bounds:
 
     def projected_gradient(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         """The gradient with the held elements zeroed: 0 at a minimum on the boundary too."""
+        if not (self.any or self.any_fixed):
+            return g
         return np.where(self.held(x, g), 0.0, g)
 
 
@@ -64,8 +67,8 @@ class Optimizer:
     def step(self, x: np.ndarray, f: float, g: np.ndarray):
         if self.variable is None:
             self.variable = Variable(x.astype(self.dtype), name="x")
-        self.optimizer.apply_gradients([(g.astype(self.dtype), self.variable)])
-        moved = self.variable.numpy().astype(np.float64)
+        self.optimizer.apply_gradients([(g.astype(self.dtype, copy=False), self.variable)])
+        moved = self.variable.numpy().astype(np.float64)  # a copy: the variable moves on
         if self.bounds.any:
             moved = self.bounds.project(moved)
             self.variable.assign(moved.astype(self.dtype))

@@ -50,17 +50,16 @@ def reason_text(result: Minimum) -> str:
 
 
 def curvature_text(result: Minimum) -> str | None:
-    """`eigenvalues [0.4, 1001.6]: a minimum`, with a caveat where the test does not apply."""
+    """`eigenvalues [0.4, 1001.6]: minimum`, with a caveat where the test does not apply."""
     curvature = result.curvature
     if curvature is None:
         return None
     shown = ", ".join(short(float(v)) for v in curvature.eigenvalues)
-    kind = curvature.kind
     if result.at_bounds:
-        kind = f"{kind} of the unbounded function; the answer is on a bound"
-    elif result.reason != "converged":
-        kind = f"{kind}, if the point were stationary (it did not converge)"
-    return f"eigenvalues [{shown}]: {kind}"
+        return f"eigenvalues [{shown}] (on a bound: the second-derivative test does not apply)"
+    if result.reason != "converged":
+        return f"eigenvalues [{shown}]: a {curvature.kind}'s curvature, but it did not converge"
+    return f"eigenvalues [{shown}]: {curvature.kind}"
 
 
 # ---------------------------------------------------------------- table
@@ -149,7 +148,7 @@ def to_plain(result: Minimum) -> str:
         f"reason = {result.reason}",
         f"method = {result.method}",
     ]
-    if result.curvature is not None:
+    if result.curvature is not None and result.reason == "converged" and not result.at_bounds:
         lines.append(f"point = {result.curvature.kind}")
     return "\n".join(lines) + "\n"
 
