@@ -196,11 +196,12 @@ def _bound_number(text: str, side: str, open_side: float) -> float:
 def _checked(result):
     """The gradient at the answer, computed and cross-checked as `grad` does."""
     from gradcli.program.compute import compute
+    from gradcli.program.minimize import request_at
     from gradcli.program.records import GRADIENT
     from gradcli.record import replace
     from gradcli.symbolic.check import cross_check
 
-    request = result.objective.request_at(result.point)
+    request = request_at(result)
     checks = cross_check(request, compute(request, GRADIENT))
     return replace(result, checks=checks[0] if checks else {})
 
@@ -212,7 +213,7 @@ def _write_files(result, options: dict) -> None:
         rendering.write_trace(options["trace"], result)
     if options["output"] is not None:
         grid = None
-        if result.objective.size == 2 and len(result.points):
+        if result.size == 2 and len(result.points):
             grid = _grid(result)
         rendering.save_image(options["output"], result, grid)
         click.echo(f"wrote {options['output']}", err=True)
@@ -225,7 +226,9 @@ def _grid(result):
     margin = np.maximum((hi - lo) * 0.1, 0.5 * np.maximum(np.abs(hi), 1e-3))
     xs = np.linspace(lo[0] - margin[0], hi[0] + margin[0], GRID)
     ys = np.linspace(lo[1] - margin[1], hi[1] + margin[1], GRID)
-    return xs, ys, result.objective.values_on_grid(result.point, xs, ys)
+    from gradcli.program.minimize import target_on_grid
+
+    return xs, ys, target_on_grid(result, xs, ys)
 
 
 def _emit(result, fmt: str, terminal_plot: bool) -> int:

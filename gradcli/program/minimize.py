@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradcli.record import Record
+from gradcli.record import Record, replace
 
 from . import steppers
 from .objective import Objective
@@ -39,7 +39,10 @@ __all__ = [
     "Settings",
     "classify",
     "default_method",
+    "element_labels",
     "minimize",
+    "request_at",
+    "target_on_grid",
 ]
 
 METHODS = ("gd", "adam", "newton", "bfgs")
@@ -109,11 +112,16 @@ class Curvature(Record):
 
 
 class Minimum(Record):
-    """The answer of `minimize`. `targets` and `gradient_norms` hold step 0 (the start) to the
-    last step; `points` (rows: flat points) only when `Settings.keep_points`."""
+    """The answer of `minimize`, plain: no tapes, no tensors. `point` and `gradient` are flat
+    (float64, the inputs' elements in `names` order; `values()` gives each input). `targets` and
+    `gradient_norms` hold step 0 (the start) to the last step; `points` (rows: flat points) only
+    with `Settings.keep_points`."""
 
     __slots__ = (
-        "objective",
+        "request",
+        "label",
+        "names",
+        "shapes",
         "method",
         "method_is_default",
         "maximize",
@@ -133,13 +141,16 @@ class Minimum(Record):
         "checks",
     )
     _defaults = {"checks": None}
-    objective: Objective
+    request: Request
+    label: str  # the target's
+    names: tuple[str, ...]  # the trained inputs, in declaration order
+    shapes: dict  # name -> shape
     method: str
     method_is_default: bool
     maximize: bool
-    point: np.ndarray  # flat, float64
+    point: np.ndarray
     target: float
-    gradient: np.ndarray  # flat, of the target itself (not negated for --maximize)
+    gradient: np.ndarray  # of the target itself (not negated for --maximize)
     gradient_norm: float
     projected_norm: float  # of the gradient less what the bounds hold (= gradient_norm without)
     steps: int
@@ -150,15 +161,59 @@ class Minimum(Record):
     curvature: Curvature | None
     at_bounds: tuple[str, ...]  # element labels at a bound
     notes: tuple[str, ...]
-    checks: dict | None  # the final gradient's cross-check, filled in by the command
+    checks: dict | None  # the final gradient's cross-check (source -> Check), by the command
 
-    def values(self) -> dict:
-        """name -> the input's value at the answer."""
-        return self.objective.unflatten(self.point)
+    @property
+    def size(self) -> int:
+        return len(self.point)
+
+    def values(self, flat: np.ndarray | None = None) -> dict:
+        """name -> the input's value at the answer (or in `flat`), in its declared dtype."""
+        flat = self.point if flat is None else flat
+        dtypes = {d.name: d.value.dtype for d in self.request.declarations}
+        values, start = {}, 0
+        for name in self.names:
+            size = int(np.prod(self.shapes[name], dtype=np.int64))
+            chunk = flat[start : start + size].reshape(self.shapes[name])
+            values[name] = chunk.astype(dtypes[name])
+            start += size
+        return values
+
+    def element_labels(self) -> list[str]:
+        return element_labels(self.names, self.shapes)
 
     @property
     def agrees(self) -> bool:
         return all(c.agrees for c in (self.checks or {}).values())
+
+
+def element_labels(names, shapes: dict) -> list[str]:
+    """x, or x[0], x[1], ... (x[0, 1] for a matrix): one label per flat element."""
+    labels = []
+    for name in names:
+        shape = shapes[name]
+        if not shape:
+            labels.append(name)
+            continue
+        for index in np.ndindex(shape):
+            labels.append(f"{name}[{', '.join(str(i) for i in index)}]")
+    return labels
+
+
+def request_at(result: Minimum) -> Request:
+    """The request with the trained inputs declared at the answer, differentiated with respect
+    to them: what `grad` would be asked there (the final cross-check)."""
+    values = result.values()
+    declarations = tuple(
+        replace(d, value=values[d.name]) if d.name in values else d
+        for d in result.request.declarations
+    )
+    return replace(result.request, declarations=declarations, wrt=tuple(result.names))
+
+
+def target_on_grid(result: Minimum, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """For two trained elements: the target over the grid xs by ys (rows: ys)."""
+    return Objective(result.request).values_on_grid(result.point, xs, ys)
 
 
 def default_method(size: int) -> str:
@@ -247,7 +302,10 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
             "start from somewhere else"
         )
     return Minimum(
-        objective=objective,
+        request=request,
+        label=objective.label,
+        names=tuple(objective.names),
+        shapes=dict(objective.shapes),
         method=method,
         method_is_default=settings.method is None,
         maximize=settings.maximize,

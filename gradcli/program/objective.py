@@ -66,16 +66,10 @@ class Objective:
         }
 
     def element_labels(self) -> list[str]:
-        """x, or x[0], x[1], ... (x[0, 1] for a matrix): one label per flat element."""
-        labels = []
-        for name in self.names:
-            shape = self.shapes[name]
-            if not shape:
-                labels.append(name)
-                continue
-            for index in np.ndindex(shape):
-                labels.append(f"{name}[{', '.join(str(i) for i in index)}]")
-        return labels
+        """x, or x[0], x[1], ...: one label per flat element."""
+        from .minimize import element_labels
+
+        return element_labels(self.names, self.shapes)
 
     def fixed(self) -> np.ndarray:
         """Per element: True for the inputs the target does not depend on."""
@@ -149,16 +143,6 @@ class Objective:
                 point[0], point[1] = x, y
                 grid[i, j] = self.value(point)
         return grid
-
-    def request_at(self, flat: np.ndarray) -> Request:
-        """The request with the trained inputs declared at `flat`, differentiated with respect
-        to them: what `grad` would be asked there (the final cross-check)."""
-        values = self.unflatten(flat)
-        declarations = tuple(
-            replace(d, value=values[d.name]) if d.name in values else d
-            for d in self.request.declarations
-        )
-        return replace(self.request, declarations=declarations, wrt=tuple(self.names))
 
     # ------------------------------------------------------------ the first run
 

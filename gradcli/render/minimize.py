@@ -41,7 +41,7 @@ def method_text(result: Minimum) -> str:
     """`newton`, or `newton (the default for 2 scalar inputs)`."""
     if not result.method_is_default:
         return result.method
-    size = result.objective.size
+    size = result.size
     return f"{result.method} (the default for {size} scalar input{'s' if size != 1 else ''})"
 
 
@@ -72,11 +72,10 @@ def to_table(result: Minimum, *, color: bool, width: int | None = None) -> str:
     from .tables import agreement_line, check_table, new_table, print_blocks
 
     ascii = not color
-    objective = result.objective
-    source = objective.request.program.source.strip()
+    source = result.request.program.source.strip()
     title = f"{goal(result).capitalize()} of {source}"
-    if objective.label != source:
-        title = f"{goal(result).capitalize()} of {objective.label} in {source}"
+    if result.label != source:
+        title = f"{goal(result).capitalize()} of {result.label} in {source}"
     table = new_table(title, "", "value", ascii=ascii)
     for name, value in result.values().items():
         table.add_row(Text(name), Text(format_value(value, "table", ascii=ascii)))
@@ -108,12 +107,11 @@ def to_table(result: Minimum, *, color: bool, width: int | None = None) -> str:
 
 
 def to_dict(result: Minimum) -> dict:
-    objective = result.objective
-    gradient = objective.unflatten(result.gradient)
+    gradient = result.values(result.gradient)
     curvature = result.curvature
     return {
-        "program": objective.request.program.source,
-        "target": objective.label,
+        "program": result.request.program.source,
+        "target": result.label,
         "goal": "maximize" if result.maximize else "minimize",
         "method": result.method,
         "method_is_default": result.method_is_default,
@@ -156,7 +154,7 @@ def to_plain(result: Minimum) -> str:
 def to_csv(result: Minimum) -> str:
     """A header and one row: each input element, the minimum, the gradient norm, steps, reason,
     method."""
-    labels = result.objective.element_labels()
+    labels = result.element_labels()
     header = [*labels, goal(result), "gradient_norm", "steps", "reason", "method"]
     row = [*(_cell(v) for v in result.point), _cell(result.target)]
     row += [_cell(result.gradient_norm), str(result.steps), result.reason, result.method]
@@ -165,7 +163,7 @@ def to_csv(result: Minimum) -> str:
 
 def write_trace(path: str, result: Minimum) -> None:
     """Every step (0 is the start): step, target, gradient norm, each input element."""
-    labels = result.objective.element_labels()
+    labels = result.element_labels()
     rows = [["step", "target", "gradient_norm", *labels]]
     points = result.points if result.points is not None else np.empty((len(result.targets), 0))
     for step, (f, norm, point) in enumerate(zip(result.targets, result.gradient_norms, points)):
@@ -229,12 +227,12 @@ def save_image(path: str, result: Minimum, grid=None, size=(900, 420)) -> None:
     if np.nanmin(targets, initial=np.inf) > 0:
         left.set_yscale("log")
     left.set_xlabel("step")
-    left.set_ylabel(result.objective.label)
+    left.set_ylabel(result.label)
     left.set_title(f"{result.method}: {result.reason}", fontsize=10)
     left.grid(True, linewidth=0.3)
     if grid is not None:
         xs, ys, values = grid
-        labels = result.objective.element_labels()
+        labels = result.element_labels()
         right = panels[1]
         finite = values[np.isfinite(values)]
         if finite.size:

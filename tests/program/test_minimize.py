@@ -203,7 +203,7 @@ def test_frozen_and_constant_inputs_stay_and_a_disconnected_input_is_noted():
     )
     program = parse("(x - a)**2 + c")
     result = minimize(Request(program=program, declarations=declared), Settings())
-    assert result.objective.names == ["x", "y"]
+    assert result.names == ("x", "y")
     np.testing.assert_allclose(result.point, [2.0, 5.0])
     assert result.target == pytest.approx(1.0)
     assert result.notes == ("the target does not depend on y: it stays where it started",)
