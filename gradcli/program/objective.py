@@ -67,7 +67,7 @@ class Objective:
 
     def element_labels(self) -> list[str]:
         """x, or x[0], x[1], ...: one label per flat element."""
-        from .minimize import element_labels
+        from .minimum import element_labels
 
         return element_labels(self.names, self.shapes)
 

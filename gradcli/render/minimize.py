@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from gradcli.errors import FileInputError
-from gradcli.program.minimize import Minimum
+from gradcli.program.minimum import Minimum
 
 from .numbers import json_number, short
 from .report import check_to_dict, format_value, json_document, jsonable

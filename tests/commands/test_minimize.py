@@ -149,3 +149,29 @@ def test_bad_input_is_one_paragraph_and_exit_2(args, message):
     assert result.exit_code == 2, result.stdout
     assert message in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_progress_bar_runs_on_a_terminal_and_only_there():
+    pty = pytest.importorskip("pty")
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "gradcli", "minimize", "x**2", "--x", "1", "--method", "gd"]
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    done = subprocess.run(command, stdout=secondary, stderr=secondary, env=env, timeout=120)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal is closed once everything is read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert done.returncode == 0 and b"minimizing" in shown and b"Minimum of x**2" in shown
+    piped = subprocess.run(command, capture_output=True, env=env, timeout=120)
+    assert b"minimizing" not in piped.stdout + piped.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcli.errors import UsageError
 from gradcli.language.parser import parse
@@ -221,3 +223,38 @@ def test_frozen_and_constant_inputs_stay_and_a_disconnected_input_is_noted():
 def test_problems_that_cannot_be_minimized_are_usage_errors(source, inputs, message):
     with pytest.raises(UsageError, match=message):
         minimize(request(source, **inputs), Settings())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    size=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    method=st.sampled_from(["newton", "bfgs"]),
+)
+def test_any_convex_quadratic_is_solved_by_newton_and_bfgs(size, seed, method):
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((size, size))
+    a = m @ m.T + 0.5 * np.eye(size)  # positive definite, condition number within reach
+    b = rng.standard_normal(size)
+    result = minimize(
+        request("0.5 * sum(x * (A @ x)) - sum(b * x)", x=np.zeros(size), consts={"A": a, "b": b}),
+        Settings(method=method),
+    )
+    assert result.reason == "converged"
+    np.testing.assert_allclose(result.point, np.linalg.solve(a, b), atol=1e-5)
+    assert result.curvature.kind == "minimum"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lo=st.floats(-5, 0),
+    width=st.floats(0.1, 5),
+    start=st.floats(-10, 10),
+    method=st.sampled_from(["gd", "adam", "newton", "bfgs"]),
+)
+def test_every_point_visited_is_inside_the_bounds(lo, width, start, method):
+    hi = lo + width
+    settings_ = Settings(method=method, bounds={"x": (lo, hi)}, keep_points=True, steps=200)
+    result = minimize(request("(x - 2)**2 + sin(3*x)", x=start), settings_)
+    assert np.all((result.points >= lo) & (result.points <= hi))
+    assert lo <= result.point[0] <= hi
