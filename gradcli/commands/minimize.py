@@ -141,6 +141,17 @@ def minimize(words, **options):
     sys.exit(_emit(result, fmt, terminal_plot=options["output"] is None))
 
 
+# the shared options whose grad wording does not fit minimize
+_HELP = {
+    "wrt": "Train only NAME (default: every trainable input).",
+    "target": "Minimize NAME (default: the last statement).",
+    "fmt": "Output format (default: table); csv: a header and one row.",
+}
+for _param in minimize.params:
+    if _param.name in _HELP:
+        _param.help = _HELP[_param.name]
+
+
 def _check_method_options(options: dict) -> None:
     """A method's option given to another method (--momentum with adam), or without --method
     (the default method depends on the problem's size): exit 2, before anything runs."""

@@ -175,3 +175,41 @@ def test_a_progress_bar_runs_on_a_terminal_and_only_there():
     assert done.returncode == 0 and b"minimizing" in shown and b"Minimum of x**2" in shown
     piped = subprocess.run(command, capture_output=True, env=env, timeout=120)
     assert b"minimizing" not in piped.stdout + piped.stderr
+
+
+# ---------------------------------------------------------------- fuzzing, as test_fuzz does
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.commands.test_fuzz import (  # noqa: E402
+    FUZZ,
+    OPTION_WORDS,
+    VALUE,
+    declarations,
+    folder,  # noqa: F401  (the fixture the fuzzed runs start in)
+    programs,
+    run_checked,
+)
+
+MINIMIZE_WORDS = [
+    ["--method", "gd"], ["--method", "adam"], ["--method", "newton"], ["--method", "bfgs"],
+    ["--lr", "0.1"], ["--lr", "1e300"], ["--lr", "nan"], ["--momentum", "0.9"],
+    ["--momentum", "1"], ["--beta1", "0.5"], ["--tol", "0"], ["--tol", "1e-300"],
+    ["--maximize"], ["--bound", "x=0:1"], ["--bound", "x=1:0"], ["--bound", "x=:"],
+    ["--bound", "y=-inf:inf"], ["--bound", "nosuch=0:1"], ["--bound", "x"], ["--steps", "0"],
+    ["--trace", "out.txt"], ["-o", "out.png"], ["--format", "csv"], ["--plain"],
+]  # fmt: skip
+
+
+@settings(FUZZ, max_examples=100)
+@given(
+    words=st.tuples(
+        programs(),
+        declarations(VALUE),
+        st.lists(st.sampled_from([*OPTION_WORDS["program"], *MINIMIZE_WORDS]), max_size=3),
+    ).map(lambda t: ["minimize", t[0], *t[1], *sum(t[2], [])])
+)
+def test_no_minimize_command_line_breaks_gradcli(words, folder, monkeypatch):  # noqa: F811
+    # small limits keep each run short, as test_fuzz's guards do
+    run_checked([*words, "--steps", "20", "--max-elements", "10000"], folder, monkeypatch)
