@@ -9,6 +9,7 @@ mlp workload: x 256x512 a constant, w1 512x512, b1 512, w2 512x10), STEPS steps 
 same start, against the same loop written by hand in numpy (the fused forward and backward of
 bench_engine, and Keras's Adam update), checked once to reach the same weights. Interleaved
 (`_harness.compare`); the verdict is the median ratio of time per call, i.e. of seconds per step.
+`--cpu` times CPU time instead of wall time (steadier when other processes share the cores).
 
 (i) `gradcli minimize ROSENBROCK --x -1.2 --y 1 --method gd --lr 0.001 --steps 2000 --plain`
 as a whole process (start-up, the run, the final Hessian), median wall time over runs.
@@ -98,7 +99,7 @@ def numpy_adam(start: dict):
     return run
 
 
-def bench_adam(rounds: int) -> float:
+def bench_adam(rounds: int, clock=time.perf_counter) -> float:
     print(header(f"(h) minimize --method adam on the mlp workload, {STEPS} steps per call"))
     start = mlp_start()
     ours, reference = gradcli_adam(start), numpy_adam(start)
@@ -109,6 +110,7 @@ def bench_adam(rounds: int) -> float:
     result = compare(
         [Candidate("numpy by hand", reference), Candidate("gradcli minimize (adam)", ours)],
         rounds=rounds,
+        clock=clock,
     )
     print(table(result, per=("step", STEPS)))
     ratio = result.ratio("gradcli minimize (adam)")
@@ -140,10 +142,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("which", choices=["adam", "cli", "all"], nargs="?", default="all")
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds / CLI runs")
     parser.add_argument("--quick", action="store_true", help="5 rounds: a smoke run only")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time (h) in CPU time of this process, not wall time: steadier on a busy machine "
+        "(with OPENBLAS_NUM_THREADS=1, as benchmarks/README.md suggests for mlp A/B figures)",
+    )
     args = parser.parse_args(argv)
     rounds = 5 if args.quick else max(5, args.rounds)
     if args.which in ("adam", "all"):
-        bench_adam(rounds)
+        bench_adam(rounds, time.process_time if args.cpu else time.perf_counter)
     if args.which in ("cli", "all"):
         bench_cli(rounds)
 

@@ -57,11 +57,13 @@ class Objective:
     # ------------------------------------------------------------ flat vectors
 
     def unflatten(self, flat: np.ndarray) -> dict:
-        """name -> the input's array (its shape and declared dtype) from a flat vector."""
+        """name -> the input's array (its shape and declared dtype) from a flat vector: views of
+        `flat` where the dtype is float64. The engine never writes into an array it is given
+        (a variable's assign replaces its value), so each step costs no copy of the inputs."""
         return {
             name: flat[self.offsets[i] : self.offsets[i + 1]]
             .reshape(self.shapes[name])
-            .astype(self.dtypes[name])
+            .astype(self.dtypes[name], copy=False)
             for i, name in enumerate(self.names)
         }
 
@@ -106,6 +108,8 @@ class Objective:
         return float(value_of(target).reshape(())), self._flat_gradient(grads)
 
     def _flat_gradient(self, grads: list) -> np.ndarray:
+        if len(grads) == 1 and grads[0] is not None:  # one input: its gradient, flattened
+            return np.ravel(value_of(grads[0])).astype(np.float64, copy=False)
         gradient = np.zeros(self.size)
         for i, g in enumerate(grads):
             if g is not None:

@@ -68,7 +68,8 @@ class Optimizer:
         if self.variable is None:
             self.variable = Variable(x.astype(self.dtype), name="x")
         self.optimizer.apply_gradients([(g.astype(self.dtype, copy=False), self.variable)])
-        moved = self.variable.numpy().astype(np.float64)  # a copy: the variable moves on
+        # no copy: the next step's assign replaces the variable's array, never writes into it
+        moved = self.variable.numpy().astype(np.float64, copy=False)
         if self.bounds.any:
             moved = self.bounds.project(moved)
             self.variable.assign(moved.astype(self.dtype))
