@@ -47,9 +47,10 @@ class Objective:
             name for name in self.names if gradient[name] is None
         )  # the target does not depend on these: they stay where they start
         if len(self.disconnected) == len(self.names):
+            unwatched = "" if request.auto_watch else " (with --no-auto-watch, --watch them)"
             raise UsageError(
                 f"the target {self.label} does not depend on any trained input "
-                f"({', '.join(self.names)}): nothing to minimize"
+                f"({', '.join(self.names)}): nothing to minimize{unwatched}"
             )
         self.start_value = value
         self.start_gradient = self._flat_gradient([gradient[name] for name in self.names])

@@ -141,6 +141,7 @@ def test_declarations_work_as_in_grad_frozen_const_and_files(tmp_path):
         (["x**2", "--x", "1", "--json", "--plain"], "choose one output format"),
         (["x**2", "--x", "1", "-o", "path.pdf"], "write a .png or an .svg"),
         (["dense([[1.0]], 2)", "--x", "1"], "creates variables"),
+        (["x**2", "--x", "1", "--no-auto-watch"], "--watch them"),
         (["x**2 + ", "--x", "1"], "syntax error"),
     ],
 )
