@@ -231,10 +231,13 @@ def _write_files(result, options: dict) -> None:
 
 
 def _grid(result):
-    """The target on a GRID x GRID grid around the path (10% margin), for the contour plot."""
+    """The target on a GRID x GRID grid around the path, for the contour plot: 15% of the path's
+    extent on each side (at least a tenth of the values' size, or 0.1: a path that hardly moved
+    still gets a picture of its surroundings)."""
     points = result.points[np.all(np.isfinite(result.points), axis=1)]
     lo, hi = points.min(axis=0), points.max(axis=0)
-    margin = np.maximum((hi - lo) * 0.1, 0.5 * np.maximum(np.abs(hi), 1e-3))
+    size = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1.0)
+    margin = np.maximum((hi - lo) * 0.15, 0.1 * size)
     xs = np.linspace(lo[0] - margin[0], hi[0] + margin[0], GRID)
     ys = np.linspace(lo[1] - margin[1], hi[1] + margin[1], GRID)
     from gradcli.program.minimize import target_on_grid
