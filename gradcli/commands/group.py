@@ -25,6 +25,7 @@ LAZY_COMMANDS = {
     "diff": "diff",
     "check": "check",
     "plot": "plot",
+    "minimize": "minimize",
     "functions": "functions",
     "tangent": "tangent",
     "taylor": "taylor",

@@ -8,7 +8,9 @@ forward run the checks compare against (`forward`) and their tolerances (`tolera
 step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
 view, `steps` holds its records); and the homework commands' numbers: a program at one point
 (`point`), an answer compared with the tape's derivative (`comparison`), a plot's curve and its
-extrema (`curve`), the critical points found numerically (`critical`).
+extrema (`curve`), the critical points found numerically (`critical`); and `gradcli minimize`'s
+loop (`minimize`), its records (`minimum`), its target as a function of one flat vector
+(`objective`) and each method's step (`steppers`).
 
 Knows the language and the engine. It must not know sympy, rich or click: its results are plain
 records (no tapes, no tensors) that a check or a renderer reads.
