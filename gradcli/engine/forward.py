@@ -9,8 +9,9 @@ its tangent to every read, as a tape's watch does.
 The forward rules run through `apply` like any computation, so what else is open sees them: an
 outer accumulator (forward over forward), a tape (reverse over forward); and a tape's backward pass
 run inside an accumulator is seen by it (forward over reverse: Hessian-vector products), since a
-backward pass runs on numpy only when nothing is open. An accumulator does not see its own rules'
-operations, nor those of the accumulators opened inside it (TensorFlow's nesting rule).
+backward pass runs on numpy only when nothing is open. An accumulator's rules are seen only by the
+tapes and accumulators opened before it, not by itself nor by what was opened inside it
+(TensorFlow's nesting rule).
 
 Each primitive's forward rule is declared beside its gradient rules (`Op.jvps`) or derived from
 them here, in one place (`jvp_rule`), where that is exact:
@@ -26,6 +27,7 @@ them here, in one place (`jvp_rule`), where that is exact:
 
 from __future__ import annotations
 
+import contextlib
 import types
 import weakref
 from collections.abc import Callable
@@ -82,19 +84,28 @@ class ForwardAccumulator:
         if self in STATE.recording:
             STATE.recording.remove(self)
 
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Run a block without this accumulator seeing it (gradcli's, as the tape's)."""
+        if self not in STATE.recording:
+            raise ForwardModeError("stop_recording() needs an accumulator inside its `with`")
+        position = STATE.recording.index(self)
+        STATE.recording.remove(self)
+        try:
+            yield
+        finally:
+            STATE.recording.insert(position, self)
+
     def _record(self, op, inputs, out: Tensor, kwargs: dict) -> None:
         """Called by `apply` for each step run while this accumulator is open."""
         tangents = self._tangents
         found = [tangents.get(x._id) for x in inputs]
         if all(t is None for t in found) or out._value.dtype.kind != "f":
             return
-        # run the rules with this accumulator, and the accumulators opened inside it, closed:
-        # the tapes and the outer accumulators see them (for higher derivatives); it does not
+        # the rules run seen only by what was opened before this accumulator (the tapes and
+        # accumulators outside it, for higher derivatives): not by itself, nor what it contains
         recording = STATE.recording
-        mine = recording.index(self)
-        STATE.recording = [
-            r for k, r in enumerate(recording) if k < mine or not isinstance(r, ForwardAccumulator)
-        ]
+        STATE.recording = recording[: recording.index(self)]
         try:
             tangent = jvp_rule(op)(found, out, inputs, kwargs)
         finally:
