@@ -55,6 +55,7 @@ class ForwardAccumulator:
     def __init__(self, primals, tangents):
         flat_primals, flat_tangents = nest.flatten(primals), _flatten_up_to(primals, tangents)
         self._tangents: dict[int, Tensor] = {}
+        self._rules_run = 0  # steps given a tangent (`gradcli jacobian --mode` counts them)
         for primal, tangent in zip(flat_primals, flat_tangents):
             self._watch(primal, tangent)
 
@@ -112,14 +113,18 @@ class ForwardAccumulator:
             STATE.recording = recording
         if tangent is None:
             return
+        self._rules_run += 1
         if tangent.shape != out.shape:  # an elementwise op's share of a broadcast input
             tangent = broadcast_to(tangent, out.shape)
         tangents[out._id] = tangent
+        # kept while the value lives, no longer: forward mode holds no intermediate values
+        weakref.finalize(out, tangents.pop, out._id, None)
 
     def _on_read(self, variable: Variable, value: Tensor) -> None:
         tangent = self._tangents.get(variable._id)
         if tangent is not None:
             self._tangents[value._id] = tangent
+            weakref.finalize(value, self._tangents.pop, value._id, None)
 
     # ------------------------------------------------------------ results
 

@@ -71,8 +71,8 @@ class Pass:
     def __init__(self, accumulator, walker, backend, targets, names):
         self.accumulator, self.walker, self.backend = accumulator, walker, backend
         self.targets, self.names = targets, names
-        # the program's steps, and the forward rules run (every tangent but the primals')
-        self.operations = backend.operations + len(accumulator._tangents) - len(names)
+        # the program's steps, and the forward rules run
+        self.operations = backend.operations + accumulator._rules_run
 
     def tangent_of(self, value, unconnected: str = "none"):
         found = self.accumulator.jvp(value, unconnected_gradients=unconnected)

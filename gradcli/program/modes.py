@@ -23,6 +23,7 @@ from gradcli.errors import UsageError
 from . import forward_mode
 from .backend import value_of
 from .derivatives import jacobian as reverse_jacobian
+from .recorder import is_read
 from .records import Cost, Derivative, Evaluation, Report, Request
 from .run import evaluate, run_program
 
@@ -77,7 +78,8 @@ def _recording_size(request: Request) -> tuple[int, int]:
         warnings.simplefilter("ignore")
         with tape:
             _, backend = run_program(request, tape, backend=forward_mode.Counting)
-    return backend.operations, len(tape._entries or ())
+    # a read of a watched variable is an entry too, but no rule runs for it in either mode
+    return backend.operations, sum(not is_read(entry) for entry in tape._entries or ())
 
 
 def _difference(reported: Evaluation, other: Evaluation) -> float:

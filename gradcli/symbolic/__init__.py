@@ -3,7 +3,8 @@
 Holds sympy's import (`sympy_import`); the program translated into sympy through each
 primitive's own sympy form (`translate`), and its expressions measured, evaluated at the point
 and shown (`expressions`); the cross-check of every derivative the tape computed (`check`, one
-entry point: sympy's side in `expected`, finite differences in `finite`); the formulas of
+entry point: sympy's side in `expected`, finite differences in `finite`, a directional
+derivative's in `directional`); the formulas of
 `gradcli diff` and `check` (`formula`, run in workers by `homework`); the local rules the tape
 shows (`rules`); the catalogue of `gradcli functions` (`catalog`); and sympy's work in workers
 with deadlines (`workers`).

@@ -191,3 +191,51 @@ def test_forward_over_reverse_hessian_vector_product_matches_the_hessian_command
         gx, _ = tape.gradient(f, [xs, ys])
     hvp = acc.jvp(gx).numpy()
     np.testing.assert_allclose(hvp, hxx @ v_x + hxy * v_y, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- gradcli tape --mode forward
+
+
+def test_tape_forward_mode_shows_each_steps_tangent_in_the_reverse_tables_order():
+    result = gradcli("tape", "y = x*x; z = y*sin(x)", "--x", "3", "--mode", "forward")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Forward mode: 3 operations, each with its tangent" in out
+    assert out.index("Forward mode") < out.index("Backward pass")  # both passes, forward first
+    document = as_json("tape", "y = x*x; z = y*sin(x)", "--x", "3", "--mode", "forward")
+    x = 3.0
+    tangents = [step["tangent"] for step in document["forward"]]
+    expected = [2 * x, np.cos(x), 2 * x * np.sin(x) + x * x * np.cos(x)]
+    np.testing.assert_allclose(tangents, expected, rtol=1e-15)
+    assert [s["step"] for s in document["forward"]] == [1, 2, 3]
+    assert document["tangents"] == {"x": 1.0}
+    assert tangents[-1] == pytest.approx(document["gradients"]["x"], rel=1e-15)
+
+
+def test_tape_forward_mode_along_a_tangent_and_unrecorded_steps_have_none():
+    document = as_json(
+        "tape",
+        "a = c*c; b = a*x + y",
+        "--x",
+        "2",
+        "--y",
+        "1",
+        "--const",
+        "c=3",
+        "--mode",
+        "forward",
+        "--tangent",
+        "x=1",
+        "--tangent",
+        "y=10",
+    )
+    assert [step["tangent"] for step in document["forward"]] == [None, 9.0, 19.0]
+    plain = gradcli("tape", "x*x", "--x", "3", "--mode", "forward", "--plain").stdout
+    assert plain.splitlines()[0] == "forward 1 #1 = multiply(x, x) = 9.0 tangent 6.0"
+
+
+def test_tape_default_output_has_no_tangents_and_tangent_needs_forward_mode():
+    document = as_json("tape", "x*x", "--x", "3")
+    assert "tangent" not in document["forward"][0] and "mode" not in document
+    result = gradcli("tape", "x*x", "--x", "3", "--tangent", "x=1")
+    assert result.exit_code == 2 and "add --mode forward" in result.stderr
