@@ -18,7 +18,7 @@ Examples:
   gradcli grad "x0**2 + x1**2" --x0 3 --frozen x1=3      # x1 is not watched
   gradcli grad "y = x*x; z = y*y" --x 3 --target z --target y --json
   gradcli grad "x**3" --x 2 --order 3 --plain            # 6.0, the third derivative
-  gradcli grad "sum(x**2)" --x "[1, 2, 3]" --mode both   # 3 forward passes against 1 reverse
+  gradcli grad "sum(x**2)" --x "[1, 2, 3]" --mode both   # 3 forward passes, 1 backward
 """
 
 

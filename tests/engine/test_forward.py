@@ -287,3 +287,40 @@ def test_misuse_is_a_clear_error():
         acc.jvp(x, unconnected_gradients="zeros")
     with pytest.warns(UserWarning, match="integer"):
         gc.autodiff.ForwardAccumulator(gc.constant(3), 1)
+
+
+def test_custom_gradient_reading_a_variable_under_forward_mode():
+    """The variable's share comes from grad_fn's variable gradients, transposed."""
+    w = gc.Variable(2.0)
+
+    @gc.custom_gradient
+    def scaled(x):
+        def grad(dy, variables=None):
+            return dy * w, [dy * x * 10.0]  # the variable's rule, scaled on purpose
+
+        return x * w, grad
+
+    x = gc.constant(3.0)
+    with gc.autodiff.ForwardAccumulator([x, w], [gc.constant(1.0), gc.constant(1.0)]) as acc:
+        y = scaled(x)
+    assert float(acc.jvp(y)) == 2.0 + 30.0  # the user's rule, not the true 2 + 3
+
+
+def test_stop_recording_hides_a_block_from_the_accumulator():
+    x = gc.constant(1.0)
+    with gc.autodiff.ForwardAccumulator(x, 1.0) as acc:
+        with acc.stop_recording():
+            hidden = x * 2.0
+        seen = x * 3.0
+    assert acc.jvp(hidden) is None and float(acc.jvp(seen)) == 3.0
+    with pytest.raises(ForwardModeError, match="inside its `with`"):
+        with acc.stop_recording():
+            pass
+
+
+def test_tangents_of_dead_values_are_freed():
+    x = gc.constant(np.ones(3))
+    with gc.autodiff.ForwardAccumulator(x, np.ones(3)) as acc:
+        y = gc.reduce_sum(gc.sin(x) * 2.0)  # sin(x) and its product die at once
+    assert float(acc.jvp(y)) == pytest.approx(2 * 3 * np.cos(1.0))
+    assert len(acc._tangents) == 2  # the primal's and y's: no intermediate is held
