@@ -177,7 +177,8 @@ def costs_blocks(costs: tuple, *, ascii: bool) -> list:
             out.append(
                 Text(
                     f"{cheap.mode} mode is cheaper here: {cheap.operations} operations against "
-                    f"{dear.operations} ({dear.operations / cheap.operations:.1f}x)",
+                    f"{dear.operations}"
+                    + (f" ({dear.operations / cheap.operations:.1f}x)" if cheap.operations else ""),
                     style="bold",
                 )
             )

@@ -239,3 +239,9 @@ def test_tape_default_output_has_no_tangents_and_tangent_needs_forward_mode():
     assert "tangent" not in document["forward"][0] and "mode" not in document
     result = gradcli("tape", "x*x", "--x", "3", "--tangent", "x=1")
     assert result.exit_code == 2 and "add --mode forward" in result.stderr
+
+
+def test_modes_of_an_empty_source_say_so_without_dividing_by_zero():
+    result = gradcli("jacobian", "sum(x)", "--x", "zeros(0)", "--mode", "both")
+    assert result.exit_code == 0, result.stderr
+    assert "forward mode is cheaper here: 0 operations against 2" in result.stdout
