@@ -55,7 +55,11 @@ from .engine import primitives as ops  # noqa: E402, F401
 
 # Imported on first use (PEP 562): the command line never needs them, and every command would
 # otherwise pay for their modules at start-up.
-_LAZY = {"optimizers": ".engine.optimizers", "custom_gradient": ".engine.custom_gradient"}
+_LAZY = {
+    "optimizers": ".engine.optimizers",
+    "custom_gradient": ".engine.custom_gradient",
+    "autodiff": ".engine.forward",
+}
 
 
 def __getattr__(name: str):
@@ -85,6 +89,7 @@ __all__ = [
     "UnconnectedGradients",
     "Variable",
     "arange",
+    "autodiff",
     "bool_",
     "clip_by_global_norm",
     "clip_by_norm",

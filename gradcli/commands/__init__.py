@@ -3,8 +3,8 @@
 Holds the click group (`group`), the words turned into a `Request` (`arguments`), the options
 the commands share (`options`), the one pipeline of every command that differentiates
 (`pipeline`) and the writing of its result (`output`), what the homework commands share
-(`homework`), and one module per command: `grad`, `tape`, `jacobian`, `hessian`, `diff`,
-`check`, `plot`, `functions`, `tangent`, `taylor`, `critical`, `minimize`.
+(`homework`), and one module per command: `grad`, `tape`, `jacobian`, `jvp`, `hessian`,
+`diff`, `check`, `plot`, `functions`, `tangent`, `taylor`, `critical`, `minimize`.
 
 What it knows: the words a user types, and every part below it, which it calls in order:
 `arguments` turns the words into a `Request`; the command runs it (`gradcli.program`), checks it

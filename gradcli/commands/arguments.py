@@ -47,6 +47,8 @@ COMMAND_OPTION_NAMES = {
     "help",
     "order",
     "dot",
+    "mode",
+    "tangent",
 }
 
 
@@ -175,6 +177,14 @@ def build_request(words, options: dict, command_options: set) -> Request:
             )
             raise
         declarations.append(Declaration(name, kind, value))
+    tangents = []
+    for text in options.get("tangent", ()):  # gradcli jvp's direction
+        name, value = parse_assignment(text, "--tangent")
+        try:
+            tangents.append((name, read_value(value, dtype=dtype, rng=rng, limits=limits)))
+        except GradcliError as error:
+            error.message = f"--tangent {name}: {error.message}"
+            raise
     return Request(
         program=program,
         declarations=tuple(declarations),
@@ -187,6 +197,7 @@ def build_request(words, options: dict, command_options: set) -> Request:
         dtype=dtype,
         stop=tuple(options["stop"]),
         limits=limits,
+        tangents=tuple(tangents),
     )
 
 

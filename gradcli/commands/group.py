@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "grad": "grad",
     "tape": "tape",
     "jacobian": "jacobian",
+    "jvp": "jvp",
     "hessian": "hessian",
     "diff": "diff",
     "check": "check",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gradcli.program.records import JACOBIAN
+from gradcli.program.records import JACOBIAN, Derivative
 
 from .arguments import ProgramCommand
 from .group import cli
-from .options import SETTINGS, program_options
+from .options import SETTINGS, mode_option, program_options
 from .pipeline import differentiate
 
 JACOBIAN_EPILOG = """\b
@@ -14,11 +14,19 @@ Examples:
   gradcli jacobian "x * [3., 4.]" --x 2                          # the column 3, 4
   gradcli jacobian "W @ x" --const W="[[1,2],[3,4]]" --x "[1,1]"  # the matrix W
   gradcli jacobian "tanh(x)" --x "[0, 1, 2]" --json
+  gradcli jacobian "sin(x * c)" --x 1 --const c="linspace(0, 1, 100)" --mode both
 """
 
 
 @cli.command(cls=ProgramCommand, epilog=JACOBIAN_EPILOG, context_settings=SETTINGS)
 @program_options
+@mode_option(
+    "reverse",
+    "forward",
+    "both",
+    help="Compute by reverse mode (one backward pass per output element), forward mode (one "
+    "forward pass per input element), or both, with each mode's passes, operations and time.",
+)
 def jacobian(words, **options):
     """Jacobian of PROGRAM's last statement (or --target) with respect to its inputs.
 
@@ -27,4 +35,5 @@ def jacobian(words, **options):
     entry by entry with sympy, or with finite differences for larger programs. Declarations and
     options are grad's.
     """
-    differentiate(words, options, JACOBIAN)
+    mode = options["mode"]
+    differentiate(words, options, JACOBIAN if mode is None else Derivative("jacobian", mode=mode))

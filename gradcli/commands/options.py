@@ -169,6 +169,20 @@ def program_options(command):
     return command
 
 
+TANGENT_OPTION = click.option(
+    "--tangent",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="The direction for input NAME, of its shape (default: the first watched input's first "
+    "unit vector; the other inputs: zeros).",
+)
+
+
+def mode_option(*modes: str, default: str | None = None, help: str):
+    """--mode: how derivatives are computed (forward or reverse mode; "both" compares them)."""
+    return click.option("--mode", type=click.Choice(modes), default=default, help=help)
+
+
 def output_format(options: dict) -> str:
     """The format --format, --json and --plain choose (table by default); two different: exit 2."""
     chosen = [

@@ -18,9 +18,13 @@ def use_color() -> bool:
 
 
 def emit(result, fmt: str, derivative: Derivative) -> int:
-    """Write the result (a `Report`, `HessianResult` or `TapeView`) in the chosen format; warnings
-    to stderr. Returns the exit code."""
+    """Write the result (a `Report`, `HessianResult`, `TapeView` or `JvpResult`) in the chosen
+    format; warnings to stderr. Returns the exit code."""
     render = renderer(derivative)
+    if getattr(result, "costs", ()):  # --mode: each mode's passes, operations and time
+        from gradcli.render.forward import with_costs
+
+        render = with_costs(render)
     for warning in result.evaluation.warnings:
         click.echo(warning, err=True)
     if fmt == "json":
@@ -53,6 +57,10 @@ def renderer(derivative: Derivative):
         from gradcli.render.tape import TAPE
 
         return TAPE
+    if derivative.kind == "jvp":
+        from gradcli.render.forward import JVP
+
+        return JVP
     from gradcli.render import report
 
     return report

@@ -1,5 +1,5 @@
 """The one pipeline of every command that differentiates a program: grad (with --order and
---format csv), tape, jacobian and hessian.
+--format csv), tape, jacobian, hessian and jvp.
 
 words → request (`arguments.build_request`) → the program run for the derivative asked
 (`program.compute`) → the symbolic step (the tape's local rules; the cross-check, one entry point
@@ -41,7 +41,7 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
 
 def _format(options: dict, derivative: Derivative) -> str:
     """csv (a row per point) is grad's format; tape adds Graphviz DOT (`--dot`)."""
-    if derivative.kind == "gradient":
+    if derivative.kind in ("gradient", "jvp"):
         return output_format(options)
     return format_without_csv(options, options.get("dot", False))
 

@@ -10,6 +10,12 @@ softmax; never where it cancels: expm1, tanh and sigmoid read their input). Rule
 with the primitives themselves, so a backward pass that runs under an outer tape is recorded on it.
 They may return a gradient of the *broadcast* shape: the engine undoes broadcasting once
 (`unbroadcast`), for every rule.
+
+Forward rules (JVPs, for `gc.autodiff.ForwardAccumulator`) have the form `jvp(t, ans, *inputs,
+**params)`, `t` the tangent of one input, and give that input's share of the output's tangent.
+Most are derived from the gradient rules where that is exact (`engine/forward.py`, by kind:
+elementwise ops have a diagonal Jacobian, shape ops are linear, a reduction's Jacobian is its
+gradient rule's weights); an op declares `jvps=` beside its `grads` where it needs its own.
 """
 
 from __future__ import annotations
@@ -60,6 +66,9 @@ class Op:
     # tape records them, so what is computed from their result is a value `gradient` can take
     # as a source (`y = ones_like(x) * 2; z = y * y`: dz/dy is 4, not None)
     recorded_without_gradient: bool = False
+    # forward rules: per input jvp(t, ans, *inputs, **params), or how `engine/forward.py` derives
+    # them from `grads` ("diagonal", "linear", "reduction", "transposed"); None: by the op's kind
+    jvps: Any = None
     differentiable: bool = field(init=False)
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -576,6 +585,7 @@ matmul = primitive(
     aliases=("dot", "linalg.matmul"),
     domain=((-2.0, 2.0), (-2.0, 2.0)),
     sample=_sample_matmul,
+    jvps=(lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t)),
 )
 
 # ---------------------------------------------------------------- elementwise functions
@@ -852,6 +862,7 @@ leaky_relu = primitive(
     namespaces=("tf.nn",),
     convention="leaky_relu'(0) = alpha (TensorFlow's rule)",
     sample=_sample_elementwise("alpha", (0.2, 0.01, 0.5)),
+    jvps="diagonal",
 )
 gelu = primitive(
     "gelu",
@@ -863,6 +874,7 @@ gelu = primitive(
     kind="other",  # elementwise, but with a parameter (as leaky_relu)
     namespaces=("tf.nn",),
     sample=_sample_elementwise("approximate", (False, True)),
+    jvps="diagonal",
 )
 erf = primitive(
     "erf",
@@ -910,6 +922,7 @@ where = primitive(
     broadcasts=True,
     kind="other",
     sample=lambda rng: ([rng.random((2, 3)) < 0.5, (2, 3), (3,)], {}),
+    jvps="diagonal",
 )
 identity = primitive(
     "identity",
@@ -1198,6 +1211,8 @@ softmax = primitive(
     namespaces=("tf.nn", "tf.math"),
     sample=_sample_axis,
     saves="output",
+    # the Jacobian diag(s) - s s^T is symmetric: the forward rule is the gradient rule
+    jvps=(lambda t, ans, x, axis=-1: ans * (t - sum(t * ans, axis=axis, keepdims=True)),),
 )
 log_softmax = primitive(
     "log_softmax",
@@ -1210,6 +1225,7 @@ log_softmax = primitive(
     namespaces=("tf.nn", "tf.math"),
     sample=_sample_axis,
     saves="output",
+    jvps=(lambda t, ans, x, axis=-1: t - sum(t * exp(ans), axis=axis, keepdims=True),),
 )
 
 # ---------------------------------------------------------------- einsum and solve

@@ -3,7 +3,9 @@
 Holds the request and result records that flow to the checks and the renderers (`records`);
 the numeric backend the walker runs operations with (`backend`); the run on one `GradientTape`
 (`run`); which derivative a command asks for and the one place that computes it (`compute`);
-derivatives of any order, Jacobians and Hessians by nested tapes (`derivatives`); the tape-less
+derivatives of any order, Jacobians and Hessians by nested tapes (`derivatives`); forward mode,
+a program run inside a `ForwardAccumulator` (`forward_mode`), and `--mode`'s gradients and
+Jacobians by either mode with what each cost (`modes`); the tape-less
 forward run the checks compare against (`forward`) and their tolerances (`tolerances`); the
 step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
 view, `steps` holds its records); and the homework commands' numbers: a program at one point

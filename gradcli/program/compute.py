@@ -7,7 +7,10 @@ that has `.evaluation` and `.checks` (empty until the cross-check fills them in)
 - gradient, order N (`grad --order N`): a `Report` of `derivatives.derivatives_of_order`;
 - jacobian: a `Report` whose results hold Jacobians (`derivatives.jacobian`);
 - hessian: a `HessianResult` (`derivatives.hessian`);
-- tape: a `TapeView`, the recording step by step (`recording.record`).
+- tape: a `TapeView`, the recording step by step (`recording.record`);
+- jvp (`gradcli jvp`): a `JvpResult`, one forward pass (`forward_mode.jvp`);
+- with `mode` "forward" or "both" (`--mode`), gradients and Jacobians by forward passes
+  (`forward_mode`), and the `Cost` of each mode in the report.
 
 Each kind's module is imported when that kind is asked for: `gradcli grad` loads only its own.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .records import Derivative, HessianResult, Report, Request
+from .records import Derivative, HessianResult, JvpResult, Report, Request
 
 if TYPE_CHECKING:
     from .steps import TapeView
@@ -24,12 +27,23 @@ if TYPE_CHECKING:
 __all__ = ["compute"]
 
 
-def compute(request: Request, derivative: Derivative) -> Report | HessianResult | TapeView:
-    """The program run for `derivative`: a `Report`, a `HessianResult` or a `TapeView`."""
+def compute(
+    request: Request, derivative: Derivative
+) -> Report | HessianResult | TapeView | JvpResult:
+    """The program run for `derivative`: a `Report`, a `HessianResult`, a `TapeView` or a
+    `JvpResult`."""
+    if derivative.kind == "jvp":
+        from .forward_mode import jvp
+
+        return jvp(request)
+    if derivative.mode is not None and derivative.kind in ("gradient", "jacobian"):
+        from .modes import by_mode
+
+        return by_mode(request, derivative)
     if derivative.kind == "tape":
         from .recording import record
 
-        return record(request)
+        return record(request, derivative.mode or "reverse")
     if derivative.kind == "hessian":
         from .derivatives import hessian
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradcli.engine.forward import ForwardAccumulator
 from gradcli.engine.primitives import REGISTRY, Op, unbroadcast
 from gradcli.engine.tensor import Tensor, Variable
+from gradcli.record import replace
 
 from .backend import value_of
+from .forward_mode import resolve_tangents, source_names, watched
 from .recorder import Call, RecordingBackend, Walked, is_read
 from .records import Evaluation, Request
 from .run import evaluate
@@ -33,12 +36,16 @@ from .steps import BackwardStep, Contribution, ForwardStep, LocalRule, Sum, Tape
 __all__ = ["record"]
 
 
-def record(request: Request) -> TapeView:
-    """Run the program as grad does, and return its recording as a `TapeView`."""
+def record(request: Request, mode: str = "reverse") -> TapeView:
+    """Run the program as grad does, and return its recording as a `TapeView`; with mode
+    "forward", the forward pass also carries tangents (an accumulator is open until the
+    backward pass starts), each step's in the view."""
     if len(request.targets) > 1:
         from gradcli.errors import UsageError
 
         raise UsageError("tape shows one backward pass: give at most one --target")
+    if mode == "forward":
+        return _forward_view(request)
     backends: list[RecordingBackend] = []
 
     def backend(*args):
@@ -47,6 +54,59 @@ def record(request: Request) -> TapeView:
 
     evaluation = evaluate(request, backend=backend)
     return _View(request, backends[0], evaluation).build()
+
+
+def _forward_view(request: Request) -> TapeView:
+    direction = resolve_tangents(request, source_names(request))
+    # opened before grad's tape: the tape does not see the forward rules' operations
+    accumulator = ForwardAccumulator([], [])
+    backends: list[_Accumulating] = []
+
+    def backend(*args):
+        backends.append(_Accumulating(accumulator, direction, *args))
+        return backends[-1]
+
+    with accumulator:
+        evaluation = evaluate(request, backend=backend)
+    made = backends[0]
+    view = _View(request, made, evaluation).build()
+    tangents = tuple(made.tangent(out) for out in made.outputs())
+    return replace(view, mode="forward", direction=direction, tangents=tangents)
+
+
+class _Accumulating(RecordingBackend):
+    """The recording backend whose declared inputs are also an accumulator's primals (the
+    sources a tape watches, and any given a tangent); the accumulator stops seeing the program
+    when the backward pass starts."""
+
+    def __init__(self, accumulator: ForwardAccumulator, direction: dict, *args):
+        super().__init__(*args)
+        self.accumulator, self.direction = accumulator, direction
+
+    def declare(self):
+        env, deps = super().declare()
+        given = {name for name, _ in self.request.tangents}
+        for name, tangent in self.direction.items():
+            value = env[name]
+            if (watched(self.request, name) or name in given) and value.dtype.kind == "f":
+                self.accumulator._watch(value, tangent)
+        return env, deps
+
+    def backward_pass(self, grads: dict) -> None:
+        self.accumulator.__exit__(None, None, None)
+        super().backward_pass(grads)
+
+    def tangent(self, value):
+        found = self.accumulator.jvp(value)
+        return None if found is None else np.asarray(value_of(found))
+
+    def outputs(self) -> list:
+        """Each forward step's output, in the order `_View._forward` makes the steps."""
+        outs = []
+        for call in self.calls:
+            recorded = [entry for entry in call.entries if not is_read(entry)]
+            outs += [entry[2] for entry in recorded] if recorded else [call.out]
+        return outs
 
 
 class _View:

@@ -28,19 +28,23 @@ class Declaration(Record):
 
 
 class Derivative(Record):
-    """A kind of derivative: "gradient" (of `order`), "jacobian", "hessian" or "tape" (the
-    gradient, recorded step by step)."""
+    """A kind of derivative: "gradient" (of `order`), "jacobian", "hessian", "tape" (the
+    gradient, recorded step by step) or "jvp" (a directional derivative, forward mode); `mode`
+    is how gradients and Jacobians are computed: "reverse" (the default, a backward pass per
+    output element), "forward" (a forward pass per input element) or "both" (compared)."""
 
-    __slots__ = ("kind", "order")
-    _defaults = {"order": 1}
+    __slots__ = ("kind", "order", "mode")
+    _defaults = {"order": 1, "mode": None}
     kind: str
     order: int
+    mode: str | None  # None: reverse, and the output says nothing of modes
 
 
 GRADIENT = Derivative("gradient")
 JACOBIAN = Derivative("jacobian")
 HESSIAN = Derivative("hessian", 2)
 TAPE = Derivative("tape")
+JVP = Derivative("jvp", mode="forward")
 
 
 def gradient_of_order(order: int) -> Derivative:
@@ -61,6 +65,7 @@ class Request(Record):
         "dtype",
         "stop",
         "limits",
+        "tangents",
     )
     _defaults = {
         "declarations": (),
@@ -73,6 +78,7 @@ class Request(Record):
         "dtype": np.dtype(np.float64),
         "stop": (),
         "limits": DEFAULT_LIMITS,
+        "tangents": (),
     }
     program: Program
     declarations: tuple[Declaration, ...]
@@ -85,6 +91,7 @@ class Request(Record):
     dtype: np.dtype
     stop: tuple[str, ...]  # statements evaluated with recording paused
     limits: Limits
+    tangents: tuple[tuple[str, np.ndarray], ...]  # gradcli jvp's --tangent NAME=VALUE
 
 
 class InputInfo(Record):
@@ -144,19 +151,35 @@ class Check(Record):
         return self.method != NOT_CHECKED
 
 
+class Cost(Record):
+    """What computing derivatives in one mode took: `passes` (forward: one per input element;
+    reverse: one per output element), `operations` (the primitive steps evaluated: the program's
+    own and the derivative rules run), `seconds`; `difference`, the largest |this mode's answer -
+    the reported one| (0.0 for the mode reported)."""
+
+    __slots__ = ("mode", "passes", "operations", "seconds", "difference")
+    mode: str  # "forward" | "reverse"
+    passes: int
+    operations: int
+    seconds: float
+    difference: float
+
+
 class Report(Record):
     """An evaluation and, per target, the cross-check of each source (None when not asked).
 
     `kind` says what the results' `gradients` hold: "gradient", derivatives of order
-    `evaluation.order`, or "jacobian", of shape target.shape + source.shape.
+    `evaluation.order`, or "jacobian", of shape target.shape + source.shape. `costs` (for
+    `--mode`): a `Cost` per mode that computed them; empty when no mode was asked.
     """
 
-    __slots__ = ("evaluation", "checks", "notes", "kind")
-    _defaults = {"checks": (), "notes": (), "kind": "gradient"}
+    __slots__ = ("evaluation", "checks", "notes", "kind", "costs")
+    _defaults = {"checks": (), "notes": (), "kind": "gradient", "costs": ()}
     evaluation: Evaluation
     checks: tuple  # per result: dict source -> Check, or None
     notes: tuple[str, ...]
     kind: str  # "gradient" | "jacobian"
+    costs: tuple  # Cost per mode, the reported one first
 
     @property
     def agrees(self) -> bool:
@@ -188,3 +211,25 @@ class HessianResult(Record):
     def agrees(self) -> bool:
         checked = (c for row in (self.checks or {}).values() for c in row.values())
         return self.symmetric and all(c.agrees for c in checked)
+
+
+class JvpResult(Record):
+    """`gradcli jvp`: each target's directional derivative along the tangents (one forward pass).
+
+    `tangents`: source -> its tangent (the direction, in the source's shape); `jvps`: per target
+    (in `evaluation.results`' order) the Jacobian-vector product, of the target's shape, or None
+    when no tangent reaches it (zeros with --unconnected zero), the reason in `reasons`; `checks`:
+    per target its `Check` (None: not checked), empty when no check ran.
+    """
+
+    __slots__ = ("evaluation", "tangents", "jvps", "reasons", "checks")
+    _defaults = {"checks": ()}
+    evaluation: Evaluation
+    tangents: dict
+    jvps: tuple
+    reasons: tuple  # per target: why its JVP is None (or zero), or None
+    checks: tuple
+
+    @property
+    def agrees(self) -> bool:
+        return all(c.agrees for c in self.checks if c is not None)

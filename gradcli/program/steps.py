@@ -104,8 +104,19 @@ class Sum(Record):
 class TapeView(Record):
     """The recording of one program: what `gradcli tape` shows."""
 
-    __slots__ = ("program", "evaluation", "forward", "backward", "sums", "reads", "checks")
-    _defaults = {"checks": ()}
+    __slots__ = (
+        "program",
+        "evaluation",
+        "forward",
+        "backward",
+        "sums",
+        "reads",
+        "checks",
+        "mode",
+        "direction",
+        "tangents",
+    )
+    _defaults = {"checks": (), "mode": "reverse", "direction": {}, "tangents": ()}
     program: str
     evaluation: Evaluation  # grad's answer: inputs, the target's value, gradients, reasons
     forward: tuple[ForwardStep, ...]
@@ -113,6 +124,9 @@ class TapeView(Record):
     sums: tuple[Sum, ...]
     reads: dict  # variable -> how many reads the tape recorded
     checks: tuple  # as Report.checks: the cross-check of the final gradients
+    mode: str  # "forward" (`tape --mode forward`): the forward steps carry tangents too
+    direction: dict  # forward mode: source -> its tangent
+    tangents: tuple  # forward mode: per forward step, its output's tangent (None: none)
 
     @property
     def target(self):

@@ -57,7 +57,12 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
     ascii = not color
     evaluation = view.evaluation
     out: list = [tables.inputs_block(evaluation, ascii=ascii), None]
-    out += _forward_blocks(view, ascii)
+    if view.mode == "forward":  # tape --mode forward: each step's tangent beside its value
+        from .forward import tangent_blocks
+
+        out += tangent_blocks(view, ascii)
+    else:
+        out += _forward_blocks(view, ascii)
     out += [None, *_backward_blocks(view, ascii)]
     out += tables.target_blocks(view.report, ascii=ascii)
     out += [None, tables.watched_block(evaluation)]
@@ -179,6 +184,15 @@ def _add_step(backward, step, ascii: bool) -> None:
 def tape_to_dict(view) -> dict:
     target = view.target
     checks = view.checks[0] if view.checks else None
+    document = _tape_dict(view, target, checks)
+    if view.mode == "forward":  # tape --mode forward: the direction, and each step's tangent
+        from .forward import add_tangents
+
+        add_tangents(document, view)
+    return document
+
+
+def _tape_dict(view, target, checks) -> dict:
     return {
         "program": view.program,
         "inputs": inputs_to_dict(view.evaluation),
@@ -243,9 +257,12 @@ def tape_to_plain(view) -> str:
         return format_value(value, "plain")
 
     lines = []
-    for step in view.forward:
+    tangents = view.tangents if view.mode == "forward" else ()
+    for index, step in enumerate(view.forward):
         line = f"forward {step.step} {step.output} = {step.op}({', '.join(step.inputs)}) = "
         line += v(step.value) + ("" if step.recorded else " not-recorded")
+        if tangents:
+            line += f" tangent {v(tangents[index])}"
         lines.append(line)
     sums_before: dict = {}
     for total in view.sums:

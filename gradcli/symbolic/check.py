@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcli.program.forward import ForwardRun, input_elements, run_forward
-from gradcli.program.records import Evaluation, HessianResult, Report, Request
+from gradcli.program.records import Evaluation, HessianResult, JvpResult, Report, Request
 from gradcli.record import Record
 
 from . import expected, fast, finite
@@ -80,7 +80,8 @@ def cross_check(
     - a `Report` (or a `TapeView`): per result, a dict source -> `Check` for every derivative
       that is not None, in the derivatives' order (a gradient's zeros filled in by
       `--unconnected zero` have reasons instead, and are not checked);
-    - a `HessianResult`: source a -> source b -> `Check` of every block that is not None.
+    - a `HessianResult`: source a -> source b -> `Check` of every block that is not None;
+    - a `JvpResult`: per target, the `Check` of its directional derivative (`directional.py`).
 
     A source whose finite-difference runs fail is left out. `Check.expected` is sympy's
     derivative (a float for one element, else an array), or for finite differences the estimated
@@ -92,6 +93,10 @@ def cross_check(
     with np.errstate(all="ignore"):
         if isinstance(result, HessianResult):
             return _hessian(request, result, settings)
+        if isinstance(result, JvpResult):  # gradcli jvp: per target, J t against sympy's
+            from .directional import jvp_checks
+
+            return jvp_checks(request, result, settings)
         evaluation = result.evaluation
         if isinstance(result, Report) and result.kind == "jacobian":
             return _jacobians(request, evaluation, settings)
