@@ -3,7 +3,7 @@
 Holds the grad report's outputs and the value formatters every output shares (`report`), the
 rich tables every table output shares (`tables`), the Jacobian and Hessian outputs
 (`calculus`), the tape's outputs (`tape`), and the homework commands' outputs: `diff`'s
-formulas (`formulas`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
+formulas (`formulas`) and `--steps` derivations (`derivation`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
 plot (`plot`) and their numbers (`numbers`). The only part that imports rich (inside the
 functions that draw a table: start-up time) and matplotlib.
 

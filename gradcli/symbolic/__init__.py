@@ -4,7 +4,9 @@ Holds sympy's import (`sympy_import`); the program translated into sympy through
 primitive's own sympy form (`translate`), and its expressions measured, evaluated at the point
 and shown (`expressions`); the cross-check of every derivative the tape computed (`check`, one
 entry point: sympy's side in `expected`, finite differences in `finite`); the formulas of
-`gradcli diff` and `check` (`formula`, run in workers by `homework`); the local rules the tape
+`gradcli diff` and `check` (`formula`, run in workers by `homework`); `diff --steps`'
+derivations, rule by rule, of the expression as written (`derivation`, over `written`'s tree);
+the local rules the tape
 shows (`rules`); the catalogue of `gradcli functions` (`catalog`); and sympy's work in workers
 with deadlines (`workers`).
 
