@@ -3,9 +3,9 @@
 Holds the grad report's outputs and the value formatters every output shares (`report`), the
 rich tables every table output shares (`tables`), the Jacobian and Hessian outputs
 (`calculus`), the tape's outputs (`tape`), and the homework commands' outputs: `diff`'s
-formulas (`formulas`) and `--steps` derivations (`derivation`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
-plot (`plot`) and their numbers (`numbers`). The only part that imports rich (inside the
-functions that draw a table: start-up time) and matplotlib.
+formulas (`formulas`) and `--steps` derivations (`derivation`), `check`'s verdict (`verdict`),
+`functions`' catalogue (`catalog`), the plot (`plot`) and their numbers (`numbers`). The only
+part that imports rich (inside the functions that draw a table: start-up time) and matplotlib.
 
 Reads only the plain records of `gradcli.program.records` and its siblings. It must not run a
 program, touch a tape, ask sympy, or know click: what it is given is what it writes.

@@ -31,8 +31,10 @@ from .written import (
     factors,
     family,
     is_symbol,
+    kink,
     product_statement,
     product_term,
+    rebuilt,
     rewritten,
     signed_terms,
     sum_statement,
@@ -42,7 +44,6 @@ from .written import (
 
 LETTERS = "uvwpqrst"  # the chain rule's "let u = ...", by depth of nesting
 MAX_STEPS = 400  # a derivation longer than this is not shown step by step
-SOLVE_DEGREE = 4  # where |u| is not differentiable is solved for polynomials up to this degree
 NAMED_FAMILIES = ("trigonometric", "inverse_trigonometric", "hyperbolic", "inverse_hyperbolic")
 
 
@@ -101,7 +102,10 @@ class Deriver:
     def step(self, rule, term, wrt, display, statement, *, let=None, notes=(), substeps=()):
         self.count += 1
         if self.count > MAX_STEPS:
-            raise NoSympyForm(f"the derivation has more than {MAX_STEPS} steps")
+            raise NoSympyForm(
+                f"the derivation has more than {MAX_STEPS} steps, too many to show: "
+                "gradcli diff EXPR without --steps gives the derivative"
+            )
         expression, expression_latex = self.text(term.shown, written=True)
         derivative, derivative_latex = self.text(display)
         return Step(
@@ -122,13 +126,22 @@ class Deriver:
     def named(self, term: Term):
         """The term evaluated as sympy would, each primitive without a family kept by its name
         (`softplus(x**2)`, not `log(exp(x**2) + 1)`): what a shown derivative is made of."""
-        return _rebuilt(term.shown)
+        return rebuilt(term.shown)
 
     # ------------------------------------------------------------ the rules
 
     def derive(self, term: Term, wrt=None) -> Derived:
-        """The derivative of `term` with respect to `wrt` (default: x), step by step."""
+        """The derivative of `term` with respect to `wrt` (default: x), step by step; a rule
+        that fails leaves its term to the table (sympy's derivative), never the whole steps."""
         wrt = self.x if wrt is None else wrt
+        try:
+            return self.by_rule(term, wrt)
+        except NoSympyForm:
+            raise
+        except Exception:  # noqa: BLE001 - e.g. sympy failing inside a rule: one table step
+            return self.by_the_table(term, wrt)
+
+    def by_rule(self, term: Term, wrt) -> Derived:
         if wrt not in term.expr.free_symbols:
             return self.simple("constant", term, wrt, self.sp.Integer(0))
         op = term.op
@@ -297,7 +310,7 @@ class Deriver:
         display = outer_step.display.xreplace({u: self.named(inner)}) * inner_step.display
         notes = []
         if outer_step.step.rule == "absolute_value":
-            notes.append(self.kink(inner.expr, wrt))
+            notes.append(kink(sp, inner.expr, wrt))
         statement = (
             f"d/d{wrt} f({letter}) = d/d{letter} f({letter}) * d{letter}/d{wrt}",
             rf"\frac{{d}}{{d{sp.latex(wrt)}}} f({letter}) = \frac{{d f}}{{d{letter}}} "
@@ -309,27 +322,6 @@ class Deriver:
             substeps=[outer_step, inner_step],
         )  # fmt: skip
         return Derived(step, real, display)
-
-    def kink(self, inner, wrt) -> str:
-        """Where |inner| is not differentiable: inner = 0, solved for small polynomials."""
-        sp = self.sp
-        where = f"not differentiable where {sp.sstr(inner)} = 0"
-        symbols = inner.free_symbols
-        if symbols == {wrt} and inner.is_polynomial(wrt):
-            if sp.degree(inner, wrt) <= SOLVE_DEGREE:
-                roots = sorted(sp.solve(inner, wrt), key=lambda r: float(sp.re(sp.N(r))))
-                real = [sp.sstr(r) for r in roots if r.is_real]
-                if real:
-                    return f"{where}: at {wrt} = {', '.join(real)}"
-                return f"{sp.sstr(inner)} is never 0: differentiable everywhere"
-        return where
-
-
-def _rebuilt(shown):
-    """An unevaluated expression rebuilt bottom-up, so that sympy evaluates each node."""
-    if not shown.args:
-        return shown
-    return shown.func(*[_rebuilt(a) for a in shown.args])
 
 
 # ---------------------------------------------------------------- for the command

@@ -40,6 +40,8 @@ FAMILIES = {
     "absolute_value": ("Abs",),
 }
 SAMPLES = (0.3, 0.7, 1.9)  # where a derivative is compared with another primitive's form
+SOLVE_DEGREE = 4  # where |u| is not differentiable is solved for polynomials up to this degree
+MAX_ROOT_TEXT = 24  # characters of an exact root shown; a longer one is shown as a decimal
 
 
 class Term:
@@ -295,3 +297,38 @@ def product_statement(count: int) -> tuple[str, str]:
              for i in range(count)]  # fmt: skip
     text = f"({'*'.join(names)})' = {' + '.join(terms)}"
     return text, text.replace("*", " ")
+
+
+def kink(sp, inner, wrt) -> str:
+    """Where |inner| is not differentiable: where inner = 0, solved for the real roots of a
+    polynomial of small degree in `wrt` alone."""
+    where = f"not differentiable where {sp.sstr(inner)} = 0"
+    if inner.free_symbols != {wrt} or not inner.is_polynomial(wrt):
+        return where
+    try:
+        polynomial = sp.Poly(inner, wrt)
+        if polynomial.degree() > SOLVE_DEGREE or not (
+            polynomial.domain.is_ZZ or polynomial.domain.is_QQ
+        ):
+            return where
+        roots = list(dict.fromkeys(sp.real_roots(polynomial)))
+    except Exception:  # noqa: BLE001 - no roots found: say where, not at which points
+        return where
+    if not roots:
+        return f"{sp.sstr(inner)} is never 0: differentiable everywhere"
+    return f"{where}: at {wrt} = {', '.join(_root_text(sp, r) for r in roots)}"
+
+
+def _root_text(sp, root) -> str:
+    """An exact root when it reads easily (1, -2**(1/4)), else "about" its value to 6 digits."""
+    exact = sp.sstr(root)
+    if len(exact) <= MAX_ROOT_TEXT and "RootOf" not in exact:
+        return exact
+    return f"about {float(root):.6g}"
+
+
+def rebuilt(shown):
+    """An unevaluated expression rebuilt bottom-up, so that sympy evaluates each node."""
+    if not shown.args:
+        return shown
+    return shown.func(*[rebuilt(a) for a in shown.args])
