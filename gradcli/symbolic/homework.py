@@ -81,7 +81,9 @@ def derivation_steps(request: Request, wrt: list[str], budget: float) -> list[tu
     from .derivation import produce_steps, unsimplified
 
     try:
-        messages = collect(produce_steps(request, wrt, budget), budget=budget)
+        messages = collect(
+            produce_steps(request, wrt, budget), budget=budget, timeout=SYMPY_TIMEOUT
+        )
     except SymbolicError as error:
         raise SymbolicError(
             f"the steps did not finish within {SYMPY_TIMEOUT:g} s, sympy's time for a derivative "

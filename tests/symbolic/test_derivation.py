@@ -394,3 +394,19 @@ def test_when_simplify_runs_out_of_time_the_step_says_so(monkeypatch):
     ((tree, simplify),) = derivation_steps(request_for("x*exp(-x)"), ["x"], 0.2)
     assert simplify.notes == ("not simplified: sympy ran out of time (0.2 s, --budget)",)
     assert simplify.derivative == "-x*exp(-x) + exp(-x)"
+
+
+def test_when_the_rules_run_out_of_time_the_error_says_so(monkeypatch):
+    import time
+
+    from gradcli.symbolic import derivation, homework
+
+    def slow(request, name):
+        time.sleep(5)
+
+    monkeypatch.setattr(derivation, "derive", slow)
+    monkeypatch.setattr(homework, "SYMPY_TIMEOUT", 0.2)
+    with pytest.raises(homework.SymbolicError) as raised:
+        derivation_steps(request_for("x*exp(-x)"), ["x"], 1.0)
+    assert raised.value.message.startswith("the steps did not finish within 0.2 s")
+    assert "without --steps gives the derivative alone" in raised.value.message
