@@ -23,7 +23,7 @@ from gradcli.program.records import Request
 from gradcli.record import Record
 
 from .expressions import NoSympyForm
-from .formula import choose
+from .formula import choose, form_text
 from .sympy_import import import_sympy
 from .workers import OutOfTime
 from .written import (
@@ -336,14 +336,23 @@ def derive(request: Request, name: str) -> tuple[Step, object, object, object]:
     return derived.step, derived.real, derived.display, term.expr
 
 
-def simplify_step(sp, wrt: str, display, answer, note: str | None) -> Step:
+def named_forms(sp, display) -> tuple[str, ...]:
+    """What each primitive named in a shown derivative stands for, as the simplify step
+    rewrites it: ("sigmoid(x) = 1/(1 + exp(-x))",)."""
+    from sympy.core.function import AppliedUndef
+
+    names = sorted({type(f).__name__ for f in display.atoms(AppliedUndef)})
+    forms = [(name, form_text(REGISTRY[name])) for name in names if name in REGISTRY]
+    return tuple(f"{name}(x) = {form}" for name, form in forms if form)
+
+
+def simplify_step(sp, wrt: str, display, answer, notes: tuple) -> Step:
     """The last step: the rules' result, simplified (or why not)."""
     text, latex = sp.sstr(display), sp.latex(display)
     answer_text, answer_latex = sp.sstr(answer), sp.latex(answer)
     statement = (f"{text} = {answer_text}", f"{latex} = {answer_latex}")
     return Step(
-        "simplify", wrt, text, latex, answer_text, answer_latex, *statement, None,
-        (note,) if note else (), (),
+        "simplify", wrt, text, latex, answer_text, answer_latex, *statement, None, notes, (),
     )  # fmt: skip
 
 
@@ -366,7 +375,12 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
             yield {"error": f"{error}"[:300] if isinstance(error, NoSympyForm) else
                    f"sympy failed: {type(error).__name__}: {error}"[:300]}  # fmt: skip
             return
-        yield {"derived": [(step, sp.sstr(d), sp.latex(d)) for step, _, d in found]}
+        yield {
+            "derived": [
+                (step, sp.sstr(d), sp.latex(d), named_forms(sp, display))
+                for step, display, d in found
+            ]
+        }
         end = time.monotonic() + budget
         for index, (name, (_, display, derivative)) in enumerate(zip(names, found)):
             try:
@@ -377,17 +391,19 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
             except Exception:  # noqa: BLE001 - left as sympy gave it
                 simplified = None
             answer = choose(sp, derivative, simplified)
-            note = None if answer != display else "nothing to simplify"
-            yield {"simplified": (index, simplify_step(sp, name, display, answer, note))}
+            notes = named_forms(sp, display) + (
+                ("nothing to simplify",) if answer == display else ()
+            )
+            yield {"simplified": (index, simplify_step(sp, name, display, answer, notes))}
 
     return produce
 
 
-def unsimplified(step: Step, text: str, latex: str, budget: float) -> Step:
+def unsimplified(step: Step, text: str, latex: str, forms: tuple, budget: float) -> Step:
     """The simplify step when sympy ran out of time: the rules' answer (`text`, `latex`: with
     every primitive written in sympy) as it is."""
     return Step(
         "simplify", step.wrt, step.derivative, step.derivative_latex, text, latex,
         f"{step.derivative} = {text}", f"{step.derivative_latex} = {latex}", None,
-        (f"not simplified: sympy ran out of time ({budget:g} s, --budget)",), (),
+        (*forms, f"not simplified: sympy ran out of time ({budget:g} s, --budget)"), (),
     )  # fmt: skip

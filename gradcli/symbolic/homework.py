@@ -92,11 +92,11 @@ def derivation_steps(request: Request, wrt: list[str], budget: float) -> list[tu
     if "error" in messages[0]:
         raise SymbolicError(messages[0]["error"])
     derived = messages[0]["derived"]
-    last = [unsimplified(step, text, latex, budget) for step, text, latex in derived]
+    last = [unsimplified(*found, budget) for found in derived]
     for message in messages[1:]:
         index, step = message["simplified"]
         last[index] = step
-    return [(step, simplify) for (step, _, _), simplify in zip(derived, last)]
+    return [(found[0], simplify) for found, simplify in zip(derived, last)]
 
 
 def compare(

@@ -410,3 +410,10 @@ def test_when_the_rules_run_out_of_time_the_error_says_so(monkeypatch):
         derivation_steps(request_for("x*exp(-x)"), ["x"], 1.0)
     assert raised.value.message.startswith("the steps did not finish within 0.2 s")
     assert "without --steps gives the derivative alone" in raised.value.message
+
+
+def test_the_simplify_step_says_what_a_named_primitive_stands_for():
+    ((tree, simplify),) = derivation_steps(request_for("softplus(x**2)"), ["x"], 2.0)
+    assert simplify.expression == "2*x*sigmoid(x**2)"
+    assert simplify.notes == ("sigmoid(x) = 1/(1 + exp(-x))",)
+    assert simplify.derivative == "2*x*exp(x**2)/(exp(x**2) + 1)"
