@@ -5,10 +5,9 @@ primitive's own sympy form (`translate`), and its expressions measured, evaluate
 and shown (`expressions`); the cross-check of every derivative the tape computed (`check`, one
 entry point: sympy's side in `expected`, finite differences in `finite`); the formulas of
 `gradcli diff` and `check` (`formula`, run in workers by `homework`); `diff --steps`'
-derivations, rule by rule, of the expression as written (`derivation`, over `written`'s tree);
-the local rules the tape
-shows (`rules`); the catalogue of `gradcli functions` (`catalog`); and sympy's work in workers
-with deadlines (`workers`).
+derivations, rule by rule, of the expression as written (`derivation`, over `written`'s tree;
+in a worker: `derivation_worker`); the local rules the tape shows (`rules`); the catalogue of
+`gradcli functions` (`catalog`); and sympy's work in workers with deadlines (`workers`).
 
 Knows the program, the language and the engine. It must not know rich or click: it answers
 with plain records (`program.records.Check`, ...) that a renderer reads.

@@ -6,7 +6,7 @@
 - `derivatives`: `gradcli diff`'s formulas, each replaced by its simplified form when sympy
   found a shorter one in time;
 - `derivation_steps`: `gradcli diff --steps`' (and `check --steps`') rule trees, each ending
-  with its simplify step (`derivation.produce_steps`);
+  with its simplify step (`derivation_worker.produce_steps`);
 - `compare` and `verdict`: `gradcli check`'s comparison of an answer with the derivative, sympy's
   half in a worker while the tape's half (`program.comparison`) runs, and the verdict of both.
 
@@ -78,7 +78,7 @@ def derivation_steps(request: Request, wrt: list[str], budget: float) -> list[tu
     """Per name of `wrt`: (the rule tree, its simplify step). The rules must finish within
     SYMPY_TIMEOUT seconds (else SymbolicError, which says so), simplifying within `budget`
     (else the simplify step says the answer is as the rules gave it)."""
-    from .derivation import produce_steps, unsimplified
+    from .derivation_worker import produce_steps, unsimplified
 
     try:
         messages = collect(

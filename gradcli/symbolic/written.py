@@ -26,7 +26,7 @@ from gradcli.engine.primitives import FORWARD_ON_OBJECTS, REGISTRY, Op
 from gradcli.program.records import Request
 
 from .expressions import NoSympyForm
-from .formula import FormulaBackend
+from .formula import FormulaBackend, form_text
 from .sympy_import import import_sympy
 
 # sympy functions by rule family: the family of a primitive whose form is F(x)
@@ -332,3 +332,13 @@ def rebuilt(shown):
     if not shown.args:
         return shown
     return shown.func(*[rebuilt(a) for a in shown.args])
+
+
+def named_forms(sp, display) -> tuple[str, ...]:
+    """What each primitive named in a shown derivative stands for, as the simplify step
+    rewrites it: ("sigmoid(x) = 1/(1 + exp(-x))",)."""
+    from sympy.core.function import AppliedUndef
+
+    names = sorted({type(f).__name__ for f in display.atoms(AppliedUndef)})
+    forms = [(name, form_text(REGISTRY[name])) for name in names if name in REGISTRY]
+    return tuple(f"{name}(x) = {form}" for name, form in forms if form)

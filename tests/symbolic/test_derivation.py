@@ -382,7 +382,7 @@ def test_worker_gives_the_tree_and_the_simplify_step():
 
 
 def test_when_simplify_runs_out_of_time_the_step_says_so(monkeypatch):
-    from gradcli.symbolic import derivation
+    from gradcli.symbolic import derivation_worker
 
     def slow(expr):
         import time
@@ -390,7 +390,7 @@ def test_when_simplify_runs_out_of_time_the_step_says_so(monkeypatch):
         time.sleep(5)
 
     monkeypatch.setattr(sp, "simplify", slow)
-    monkeypatch.setattr(derivation, "import_sympy", lambda: sp)
+    monkeypatch.setattr(derivation_worker, "import_sympy", lambda: sp)
     ((tree, simplify),) = derivation_steps(request_for("x*exp(-x)"), ["x"], 0.2)
     assert simplify.notes == ("not simplified: sympy ran out of time (0.2 s, --budget)",)
     assert simplify.derivative == "-x*exp(-x) + exp(-x)"
