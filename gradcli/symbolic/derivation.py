@@ -40,7 +40,6 @@ from .written import (
 
 LETTERS = "uvwpqrst"  # the chain rule's "let u = ...", by depth of nesting
 MAX_STEPS = 400  # a derivation longer than this is not shown step by step
-NAMED_FAMILIES = ("trigonometric", "inverse_trigonometric", "hyperbolic", "inverse_hyperbolic")
 
 
 class Step(Record):
@@ -254,9 +253,11 @@ class Deriver:
             r"y = f^{g}:\ \ln y = g \ln f,\ \frac{y'}{y} = (g \ln f)',\ y' = f^{g} (g \ln f)'",
         )
         let = ("ln(y)",) + self.text(product.shown, written=True)
+        where = [f"ln(f) needs f > 0: valid where {sp.sstr(f.shown, order='none')} > 0"]
         step = self.step(
-            "logarithmic_differentiation", term, wrt, display, statement, let=let, substeps=[inner]
-        )
+            "logarithmic_differentiation", term, wrt, display, statement, let=let, notes=where,
+            substeps=[inner],
+        )  # fmt: skip
         return Derived(step, real, display)
 
     def function(self, term, wrt) -> Derived:

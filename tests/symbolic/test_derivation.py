@@ -247,6 +247,7 @@ def test_logarithmic_differentiation_lets_ln_y_be_g_ln_f():
     step, *_ = derived("x**x")
     assert step.let[:2] == ("ln(y)", "x*log(x)")
     assert step.derivative == "x**x*(log(x) + 1)"
+    assert step.notes == ("ln(f) needs f > 0: valid where x > 0",)
 
 
 def test_power_rule_says_what_sqrt_is():
