@@ -3,7 +3,8 @@
 Compared symbolically (the difference simplifies to 0, `symbolic.homework.compare`) and
 numerically with the tape (`program.comparison`), at the given point and at random points in the
 inputs' domains (from the registry's `domain` facts). A wrong answer comes with a point where it
-fails, both values, and the correct derivative (`render.verdict`).
+fails, both values, and the correct derivative (`render.verdict`), and with `--steps` its
+derivation rule by rule (`symbolic.derivation`, `render.derivation`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ Examples:
   gradcli check "x*sin(x)" --expect "x*cos(x) + sin(x)"      # right (exit 0)
   gradcli check "x*sin(x)" --expect "x*cos(x)"               # wrong (exit 1), with a point
   gradcli check "x**2" --expect 6 --x 3                       # a number, at the point
+  gradcli check "sin(x**2)" --expect "cos(x**2)" --steps     # wrong: and how to derive it
 """
 
 
@@ -62,11 +64,16 @@ Examples:
 @click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the points."
 )
+@click.option(
+    "--steps",
+    is_flag=True,
+    help="When ANSWER is wrong, also show the derivative's derivation rule by rule.",
+)
 @format_option("pretty", "json")
 @JSON_FLAG
 @BUDGET_OPTION
 @TRACEBACK_FLAG
-def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback):
+def check(words, expect, wrt, at, points, seed, fmt, as_json, steps, budget, traceback):
     """Is ANSWER the derivative of EXPR? Exit 0 right, 1 wrong, 2 bad input.
 
     Decided symbolically when sympy can (the difference simplifies to 0 within --budget) and
@@ -74,6 +81,7 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
     sides are finite, sampled from the inputs' domains. A wrong answer comes with a point where
     it fails, both values, and the correct derivative. A number (--expect 6) is compared at the
     given point; a decimal is right when the derivative rounds to it at the digits given.
+    With --steps, a wrong answer also comes with the derivation, as `gradcli diff --steps`.
     """
     from gradcli.symbolic.homework import compare, verdict
 
@@ -100,7 +108,12 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, budget, traceback)
         "wrt": wrt,
         "point": point or None,
     }
-    _write_verdict(fmt, context, outcome, numeric, symbolic, number)
+    derivation = None
+    if steps and outcome != "right":
+        from gradcli.symbolic.homework import derivation_steps
+
+        derivation = derivation_steps(request, [wrt], budget)[0]
+    _write_verdict(fmt, context, outcome, numeric, symbolic, number, steps, derivation)
     sys.exit(ExitCode.OK if outcome == "right" else ExitCode.CHECK_DISAGREES)
 
 
@@ -149,10 +162,27 @@ def _at_point(claim: Claim) -> tuple[float, float] | None:
     return derivative, answer
 
 
-def _write_verdict(fmt, context, outcome, numeric, symbolic, number) -> None:
+def _write_verdict(fmt, context, outcome, numeric, symbolic, number, steps, derivation) -> None:
+    """The verdict; with `--steps` on a wrong answer, the derivation after it (in JSON, under
+    "steps", null for a right answer)."""
     from gradcli.render import verdict as shown
 
     if fmt == "json":
-        write(shown.to_json(context, outcome, numeric, symbolic))
-    else:
-        write(shown.to_text({**context, "number": number}, outcome, numeric, symbolic))
+        text = shown.to_json(context, outcome, numeric, symbolic)
+        if steps:
+            from gradcli.render.derivation import with_steps
+
+            text = with_steps(text, derivation)
+        write(text)
+        return
+    text = shown.to_text({**context, "number": number}, outcome, numeric, symbolic)
+    if derivation is not None:
+        from gradcli.render.derivation import to_tree
+
+        from .output import use_color
+
+        unicode = sys.stdout.isatty() and "utf" in (sys.stdout.encoding or "").lower()
+        text += "\n\nhow to derive it:\n" + to_tree(
+            [derivation], color=use_color(), ascii=not unicode
+        )
+    write(text)

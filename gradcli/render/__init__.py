@@ -4,7 +4,7 @@ Holds the grad report's outputs and the value formatters every output shares (`r
 rich tables every table output shares (`tables`), the Jacobian and Hessian outputs
 (`calculus`), the tape's outputs (`tape`), forward mode's (`forward`: `gradcli jvp`, the
 tangents of `tape --mode forward`, `--mode`'s costs), and the homework commands' outputs: `diff`'s
-formulas (`formulas`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
+formulas (`formulas`) and `--steps` derivations (`derivation`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
 plots (`plot`), `tangent`/`taylor`/`critical`'s outputs (`analysis`), `gradcli minimize`'s
 outputs (`minimize`) and their numbers (`numbers`). The only part that imports rich (inside the
 functions that draw a table: start-up time) and matplotlib.

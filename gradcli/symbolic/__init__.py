@@ -5,7 +5,9 @@ primitive's own sympy form (`translate`), and its expressions measured, evaluate
 and shown (`expressions`); the cross-check of every derivative the tape computed (`check`, one
 entry point: sympy's side in `expected`, symengine's fast path for gradients in `fast`, finite
 differences in `finite`, a directional derivative's in `directional`); the formulas of
-`gradcli diff` and `check` (`formula`, run in workers by `homework`); the tangent lines, Taylor
+`gradcli diff` and `check` (`formula`, run in workers by `homework`); `diff --steps`' derivations, rule by
+rule, of the expression as written (`derivation`, over `written`'s tree; in a worker:
+`derivation_worker`); the tangent lines, Taylor
 polynomials and critical points of `tangent`, `taylor` and `critical` (`calculus`); the local
 rules the tape shows (`rules`); the catalogue of `gradcli functions` (`catalog`); both's rule
 texts derived once into a generated module (`rule_cache`, `rule_texts`); and sympy's work in

@@ -5,6 +5,8 @@
   simplifying budget;
 - `derivatives`: `gradcli diff`'s formulas, each replaced by its simplified form when sympy
   found a shorter one in time;
+- `derivation_steps`: `gradcli diff --steps`' (and `check --steps`') rule trees, each ending
+  with its simplify step (`derivation_worker.produce_steps`);
 - `compare` and `verdict`: `gradcli check`'s comparison of an answer with the derivative, sympy's
   half in a worker while the tape's half (`program.comparison`) runs, and the verdict of both.
 
@@ -70,6 +72,31 @@ def derivatives(
         shown["value"] = found[index]["value"]
         found[index], simplified[index] = shown, True
     return found, simplified
+
+
+def derivation_steps(request: Request, wrt: list[str], budget: float) -> list[tuple]:
+    """Per name of `wrt`: (the rule tree, its simplify step). The rules must finish within
+    SYMPY_TIMEOUT seconds (else SymbolicError, which says so), simplifying within `budget`
+    (else the simplify step says the answer is as the rules gave it)."""
+    from .derivation_worker import produce_steps, unsimplified
+
+    try:
+        messages = collect(
+            produce_steps(request, wrt, budget), budget=budget, timeout=SYMPY_TIMEOUT
+        )
+    except SymbolicError as error:
+        raise SymbolicError(
+            f"the steps did not finish within {SYMPY_TIMEOUT:g} s, sympy's time for a derivative "
+            f"({error.message}); gradcli diff EXPR without --steps gives the derivative alone"
+        ) from None
+    if "error" in messages[0]:
+        raise SymbolicError(messages[0]["error"])
+    derived = messages[0]["derived"]
+    last = [unsimplified(*found, budget) for found in derived]
+    for message in messages[1:]:
+        index, step = message["simplified"]
+        last[index] = step
+    return [(found[0], simplify) for found, simplify in zip(derived, last)]
 
 
 def compare(
