@@ -117,7 +117,8 @@ def _check_not_split(option: str, value: str, rest) -> None:
 def parse_assignment(text: str, option: str) -> tuple[str, str]:
     name, has_value, value = text.partition("=")
     if not has_value or not name:
-        raise UsageError(f"{option} takes NAME=VALUE, e.g. {option} x=3 (got {text!r})")
+        named_at = "; an input named at is declared with --var at=VALUE" if option == "--at" else ""
+        raise UsageError(f"{option} takes NAME=VALUE, e.g. {option} x=3 (got {text!r}){named_at}")
     return name.strip(), value
 
 

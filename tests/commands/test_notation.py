@@ -157,6 +157,8 @@ def test_euler_s_number_reaches_sympy_by_name():
     result = gradcli("grad", "e**x + pi*x", "--x", "1")
     assert result.exit_code == 0
     assert "exp(x) + pi" in result.stdout and "2.718281828" not in result.stdout
+    result = gradcli("grad", "x^e + e*x", "--x", "2")
+    assert result.exit_code == 0 and "e*(x + x**e)/x" in result.stdout
 
 
 def test_diff_reads_the_notation():
