@@ -22,6 +22,7 @@ from gradcli.program.records import Declaration, Request
 # every option name of the program commands (- written _): no declaration may take one
 COMMAND_OPTION_NAMES = {
     "var",
+    "at",
     "frozen",
     "const",
     "watch",
@@ -77,9 +78,15 @@ def split_words(words: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str
                 if i + 1 >= len(words):
                     raise UsageError(f"--{name} needs a value, e.g. --{name} 3")
                 value, i = words[i + 1], i + 1
+            _check_not_split(f"--{name} ", value, words[i + 1 :])
             declared.append((name, value))
         elif program is None:
             program = word
+        elif _open_brackets(word) < 0:  # `--at x=[1, 2]` unquoted: `2]` is left over
+            raise UsageError(
+                f"unexpected {word!r}, the end of an unquoted list? The shell splits unquoted "
+                'words at spaces; quote the whole value, e.g. --at "x=[1, 2]" or --x "[1, 2]"'
+            )
         else:
             raise UsageError(
                 f"expected one PROGRAM, got {program!r} and {word!r}; quote the "
@@ -89,10 +96,32 @@ def split_words(words: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str
     return program, declared
 
 
+def _open_brackets(text: str) -> int:
+    return text.count("[") + text.count("(") - text.count("]") - text.count(")")
+
+
+def _check_not_split(option: str, value: str, rest) -> None:
+    """`--x [1, 2]` unquoted reaches us as `[1,` and `2]`: say to quote it, with the whole value."""
+    if _open_brackets(value) <= 0:
+        return
+    joined = value
+    for word in rest:
+        if word.startswith("--") or _open_brackets(joined) <= 0:
+            break
+        joined += " " + word
+    if joined == value or _open_brackets(joined) > 0:
+        return  # nothing completes it: the value's own parse error says what is open
+    raise UsageError(
+        f"{option.strip()}: the value {value!r} is cut off: the shell splits unquoted words at "
+        f'spaces; quote the whole value: {option}"{joined}"'
+    )
+
+
 def parse_assignment(text: str, option: str) -> tuple[str, str]:
     name, has_value, value = text.partition("=")
     if not has_value or not name:
-        raise UsageError(f"{option} takes NAME=VALUE, e.g. {option} x=3 (got {text!r})")
+        named_at = "; an input named at is declared with --var at=VALUE" if option == "--at" else ""
+        raise UsageError(f"{option} takes NAME=VALUE, e.g. {option} x=3 (got {text!r}){named_at}")
     return name.strip(), value
 
 
@@ -152,10 +181,11 @@ def build_request(words, options: dict, command_options: set) -> Request:
     program_text, loose = split_words(words)
     dtype = np.dtype(options["dtype"])
     pairs = [(name, value, "variable", f"--{name}") for name, value in loose]
-    for kind, option in (("variable", "--var"), ("frozen", "--frozen"), ("constant", "--const")):
-        pairs += [
-            (*parse_assignment(text, option), kind, option) for text in options[_option_key(kind)]
-        ]
+    for kind, key in (("variable", "at"), ("variable", "var"), ("frozen", "frozen")) + (
+        ("constant", "const"),
+    ):
+        for text in options.get(key, ()):
+            pairs.append((*parse_assignment(text, f"--{key}"), kind, f"--{key}"))
     for name, _value, _kind, option in pairs:
         if option == f"--{name}" and name.replace("-", "_") in command_options:
             raise UsageError(
@@ -213,10 +243,6 @@ class LazyGenerator:
         return getattr(self._generator, name)
 
 
-def _option_key(kind: str) -> str:
-    return {"variable": "var", "frozen": "frozen", "constant": "const"}[kind]
-
-
 class ProgramCommand(click.Command):
     """Keeps the raw arguments (declarations are reported in the order they were typed), and
     hands click only its own options: PROGRAM and the `--NAME VALUE` declarations go, in order
@@ -271,7 +297,7 @@ def typed_order(argv: list[str]) -> list[str]:
     names = []
     for i, word in enumerate(argv):
         option, _, inline = word.partition("=")
-        if option in ("--var", "--frozen", "--const"):
+        if option in ("--var", "--frozen", "--const", "--at"):
             text = inline if inline else (argv[i + 1] if i + 1 < len(argv) else "")
             names.append(text.partition("=")[0].strip())
         elif word.startswith("--") and option[2:].replace("-", "_") not in COMMAND_OPTION_NAMES:

@@ -84,6 +84,12 @@ def program_options(command):
             help="Declare a trainable variable (same as --NAME VALUE).",
         ),
         click.option(
+            "--at",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Same as --NAME VALUE, as diff and check take the point: --at x=pi/6.",
+        ),
+        click.option(
             "--frozen",
             multiple=True,
             metavar="NAME=VALUE",

@@ -134,7 +134,10 @@ def _function_for(op: Op) -> Callable:
                     f"{op.signature}: expected {op.arity} input(s), got {len(values)}"
                 )
         if args or kwargs:
-            kwargs = bind_params(op, names, args, kwargs)
+            # the inputs' dimensions, so an axis outside them is our error, not numpy's
+            ndims = [_ndim(v) for v in values]
+            known = bool(ndims) and all(isinstance(n, int) for n in ndims)
+            kwargs = bind_params(op, names, args, kwargs, ndims=ndims if known else None)
         return apply(op, *values, **kwargs)
 
     function.__name__ = op.name
@@ -142,6 +145,16 @@ def _function_for(op: Op) -> Callable:
     function.__doc__ = op.doc
     function.op = op
     return function
+
+
+def _ndim(value) -> int | None:
+    """A tensor input's number of dimensions; None when it has none yet (a ragged list)."""
+    if hasattr(value, "ndim"):
+        return value.ndim
+    try:
+        return np.ndim(value)
+    except ValueError:
+        return None
 
 
 def bind_params(op: Op, names: list, extra: tuple, kwargs: dict, *, spans=None, ndims=None) -> dict:
@@ -613,8 +626,27 @@ log = primitive(
     np.log,
     (lambda g, ans, x: g / x,),
     lambda sp, x: sp.log(x),
-    "natural logarithm",
+    "natural logarithm; log(x, b) is the logarithm to base b",
+    aliases=("ln",),
     namespaces=("tf", "tf.math", "np", "math"),
+    domain=((0.2, 4.0),),
+)
+log10 = primitive(
+    "log10",
+    np.log10,
+    (lambda g, ans, x: g / (x * math.log(10)),),
+    lambda sp, x: sp.log(x, 10),
+    "logarithm to base 10",
+    namespaces=("np", "math"),
+    domain=((0.2, 4.0),),
+)
+log2 = primitive(
+    "log2",
+    np.log2,
+    (lambda g, ans, x: g / (x * math.log(2)),),
+    lambda sp, x: sp.log(x, 2),
+    "logarithm to base 2",
+    namespaces=("np", "math"),
     domain=((0.2, 4.0),),
 )
 log1p = primitive(
@@ -722,6 +754,76 @@ arctan = primitive(
     "inverse tangent",
     aliases=("atan",),
     namespaces=("tf", "tf.math", "np", "math"),
+)
+# the reciprocal functions and their inverses, as a calculus course writes them (sympy's forms;
+# arccot is sympy's acot, arctan(1/x), so the cross-check and the tape agree on every side)
+sec = primitive(
+    "sec",
+    lambda x: 1 / np.cos(x),
+    (lambda g, ans, x: g * ans * tan(x),),
+    lambda sp, x: sp.sec(x),
+    "secant, 1/cos(x)",
+    namespaces=(),
+    domain=((-1.2, 1.2),),
+    saves="both",
+)
+csc = primitive(
+    "csc",
+    lambda x: 1 / np.sin(x),
+    (lambda g, ans, x: -g * ans / tan(x),),
+    lambda sp, x: sp.csc(x),
+    "cosecant, 1/sin(x)",
+    namespaces=(),
+    domain=((0.3, 2.8),),
+    saves="both",
+)
+cot = primitive(
+    "cot",
+    lambda x: np.cos(x) / np.sin(x),
+    (lambda g, ans, x: -g * (1 + ans * ans),),
+    lambda sp, x: sp.cot(x),
+    "cotangent, cos(x)/sin(x)",
+    namespaces=(),
+    domain=((0.3, 2.8),),
+    saves="output",
+)
+arcsec = primitive(
+    "arcsec",
+    lambda x: np.arccos(1 / x),
+    (lambda g, ans, x: g / (abs(x) * sqrt(x * x - 1)),),
+    lambda sp, x: sp.asec(x),
+    "inverse secant, arccos(1/x), for |x| >= 1",
+    aliases=("asec",),
+    namespaces=(),
+    domain=((1.2, 3.0),),
+)
+arccsc = primitive(
+    "arccsc",
+    lambda x: np.arcsin(1 / x),
+    (lambda g, ans, x: -g / (abs(x) * sqrt(x * x - 1)),),
+    lambda sp, x: sp.acsc(x),
+    "inverse cosecant, arcsin(1/x), for |x| >= 1",
+    aliases=("acsc",),
+    namespaces=(),
+    domain=((1.2, 3.0),),
+)
+
+
+def _np_arccot(x):
+    with np.errstate(divide="ignore"):  # arccot(0) = arctan(inf) = pi/2, as sympy's acot(0)
+        return np.arctan(1 / np.asarray(x, dtype=np.result_type(x, 1.0)))[()]
+
+
+arccot = primitive(
+    "arccot",
+    _np_arccot,
+    (lambda g, ans, x: -g / (1 + x * x),),
+    lambda sp, x: sp.acot(x),
+    "inverse cotangent, arctan(1/x) (values in (-pi/2, pi/2], as sympy's acot)",
+    aliases=("acot",),
+    namespaces=(),
+    domain=((0.3, 3.0),),
+    convention="jumps from -pi/2 to pi/2 at 0; the derivative there is -1",
 )
 sinh = primitive(
     "sinh",
@@ -1004,7 +1106,7 @@ max = primitive(
     lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
     (_extreme_grad,),
     _sym_extreme("Max"),
-    "maximum over axis",
+    "maximum over axis; max(a, b, ...) with several values is maximum(a, b, ...), as Python's",
     aliases=("reduce_max", "amax"),
     convention="ties share the gradient evenly",
     **REDUCE,
@@ -1015,7 +1117,7 @@ min = primitive(
     lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
     (_extreme_grad,),
     _sym_extreme("Min"),
-    "minimum over axis",
+    "minimum over axis; min(a, b, ...) with several values is minimum(a, b, ...), as Python's",
     aliases=("reduce_min", "amin"),
     convention="ties share the gradient evenly",
     **REDUCE,

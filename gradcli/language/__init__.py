@@ -1,8 +1,9 @@
 """gradcli.language: the small language of the command line, parsed and never `eval`ed.
 
 Holds the tokenizer (`tokens`), the immutable syntax tree with a source span on every node
-(`syntax`), the parser (`parser`) and its way back to text (`unparse`), the walker that resolves
-names and calls and hands each operation to a backend (`walker`), what a program says without
+(`syntax`), the parser (`parser`) and its way back to text (`unparse`), the language's names and
+what a message says of an unknown one (`names`), the walker that resolves names and calls and
+hands each operation to a backend (`walker`), what a program says without
 running it (`analysis`: its inputs, their sampling intervals, whether it is elementwise),
 declared values and `@FILE` inputs (`values`, `files`), and every bound on what a user can make
 gradcli allocate or compute (`limits`).

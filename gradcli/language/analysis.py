@@ -98,7 +98,7 @@ def mixing(program: s.Program, columns: list[str]) -> tuple[str, s.Span] | None:
     """The first operation that combines different elements of the `columns` inputs (a reduction,
     a shape operation, '@', indexing, a list, a layer), or None: the program is elementwise in
     them, so the gradient of its sum is each point's own derivative."""
-    from .walker import LANGUAGE_FUNCTIONS, SPELLINGS, unknown_function
+    from .walker import LANGUAGE_FUNCTIONS, SEVERAL_VALUES, SPELLINGS, unknown_function
 
     tainted = set(columns)
 
@@ -133,6 +133,8 @@ def mixing(program: s.Program, columns: list[str]) -> tuple[str, s.Span] | None:
                 raise error
             if depends and (name in LANGUAGE_FUNCTIONS or op is None):
                 fail(f"{name}()", node.span)
+            if name in SEVERAL_VALUES and len(node.args) >= 2:  # max(x, 0): elementwise
+                return depends
             if depends and op.kind not in ("elementwise", "compare", "other"):
                 fail(f"{name}()", node.span)
             return depends

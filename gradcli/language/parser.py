@@ -84,6 +84,14 @@ class _Parser:
         tok = self.tok
         if tok.kind == "op" and tok.text == ",":
             return self.error("a tuple needs parentheses, as in (1, 2)", tok.span)
+        previous = self.tokens[self.pos - 1]
+        if previous.kind == "num" and (tok.kind == "name" or tok.text == "("):
+            number, what = shorten(previous.text), shorten(tok.text)
+            message = (
+                f"unexpected {describe(tok)} after the number {number}: to multiply, write "
+                f"{number}*{what} or {number}{what} (no space)"
+            )
+            return self.error(message, tok.span)
         return self.error(f"unexpected {describe(tok)} after an expression: {expected}", tok.span)
 
     # --- statements ----------------------------------------------------------------------------
@@ -220,6 +228,9 @@ class _Parser:
             if self.at("("):
                 if not (callable_name and isinstance(node, Name)):
                     message = "only a function name can be called (to multiply, write '*')"
+                    if self.tokens[self.pos - 1].kind == "num":  # `3 (4)`; `3(4)` multiplies
+                        message = f"to multiply, write {node.text}*(...) or {node.text}(...)"
+                        message += " with no space"
                     raise self.error(message, self.tok.span)
                 node = self.call(node)
             elif self.at("["):

@@ -4,6 +4,13 @@ Only the tokens of the small grammar exist (numbers, strings, names, the operato
 Every other piece of Python is met here or in the parser and refused by name, with a message
 that says what it is (`KEYWORD_MESSAGES`, `_REJECTED_OPS`) and a caret under it. Characters that
 look like ASCII but are not (Cyrillic 'х') are named by their code point.
+
+The notation students type is spelled here as the tokens of the grammar, so the parser never
+knows it: `^` is `**` (the language has no bitwise operators); `π` is the name `pi`; `·` and `×`
+are `*`, `÷` is `/`, `−` (U+2212) is `-`; superscripts `x²`, `x⁻¹` are `x**2`, `x**-1`; `|x|` is
+`abs(x)` (a bar opens where a value cannot end, else closes the innermost open bar, so `||x| - 1|`
+nests); a number written directly before a name, `(`, `π` or a bar multiplies (`2x`, `3(x+1)`,
+`2pi`), exactly as if `*` stood between them. A space breaks it: `2 x` is refused, with the fix.
 """
 
 from __future__ import annotations
@@ -51,7 +58,6 @@ _REJECTED_OPS.update(
         "//": f"floor division ('//') is {NOT_OURS}",
         "%": f"the '%' operator is {NOT_OURS}",
         ":=": f"assignment expressions (':=') are {NOT_OURS}; assign with '=' in a statement",
-        "^": f"bitwise operators ('^') are {NOT_OURS}; for powers write '**'",
         "{": f"dict and set literals ('{{') are {NOT_OURS}",
         "}": f"dict and set literals ('}}') are {NOT_OURS}",
         "...": f"'...' (Ellipsis) is {NOT_OURS}",
@@ -63,10 +69,16 @@ _REJECTED_OPS.update(
         "?": f"'?' is {NOT_OURS}",
     }
 )
-_REJECTED_OPS.update({op: f"bitwise operators ('{op}') are {NOT_OURS}" for op in "&|~"})
+_REJECTED_OPS.update({op: f"bitwise operators ('{op}') are {NOT_OURS}" for op in "&~"})
+_REJECTED_OPS["|"] = (
+    f"'|' stands only around a value, as in |x| for abs(x); bitwise or is {NOT_OURS}"
+)
 _REJECTED_OPS.update({op: f"bitwise operators ('{op}') are {NOT_OURS}" for op in ("<<", ">>")})
 _OPS = {"**", "*", "/", "@", "+", "-", "<", "<=", ">", ">=", "==", "!=", "(", ")", "["}
-_OPS |= {"]", ",", ":", "=", ";", "."}
+_OPS |= {"]", ",", ":", "=", ";", ".", "^", "|"}
+# math notation -> the operator it stands for (see the module docstring)
+_SAME_AS = {"^": "**", "·": "*", "×": "*", "÷": "/", "−": "-"}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _NUMBER = rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
@@ -75,12 +87,16 @@ _OP_ALTERNATIVES = "|".join(re.escape(op) for op in _ALL_OPS)
 _TOKEN = re.compile(
     rf"(?P<space>[ \t\f]+|\\(?:\r\n|\n))|(?P<comment>#[^\r\n]*)|(?P<newline>\r\n|\n)"
     rf"|(?P<num>{_NUMBER})|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<quote>['\"])|(?P<op>{_OP_ALTERNATIVES})"
+    r"|(?P<pi>π)|(?P<math>[·×÷−])|(?P<power>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
 )
+# what may follow a number directly to multiply it: a name, '(' or 'π' (a bar: see `_bar`)
+_MULTIPLIES = re.compile(r"[A-Za-z(π]")
 _WORD_CHARS = re.compile(r"[A-Za-z0-9_]*")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
 _STRING_PREFIXES = {"f": "f-strings", "b": "byte strings", "r": "raw strings", "u": "u-strings"}
 _PREFIX_WORDS = {"f", "b", "r", "u", "t", "rb", "br", "fr", "rf", "tr", "rt"}
-_CLOSERS = {")": "(", "]": "["}
+_CLOSERS = {")": "(", "]": "[", "|": "|"}
+_VALUE_ENDS = {"num", "str", "name"}  # a bar after one of these (or after ')' or ']') closes
 
 
 class Token(NamedTuple):
@@ -162,8 +178,10 @@ def _scan_string(text: str, start: int) -> tuple[int, str]:
         i += 1
 
 
-def _check_number(text: str, start: int, end: int) -> None:
-    """Refuse what Python would read differently or not at all: 0x1F, 1j, 2x, 007, 1e."""
+def _check_number(text: str, start: int, end: int) -> bool:
+    """Refuse what Python would read differently or not at all: 0x1F, 1j, 007, 1e, 2_x.
+
+    Returns whether a name, '(', 'π' or a bar follows directly: `2x` is `2*x`."""
     literal = text[start:end]
     rest = _WORD_CHARS.match(text, end).end()
     if literal == "0" and text[end : end + 1] in ("x", "X", "o", "O", "b", "B"):
@@ -174,22 +192,23 @@ def _check_number(text: str, start: int, end: int) -> None:
         if suffix in ("j", "J"):
             raise _error(f"complex numbers ('{literal}j') are {NOT_OURS}", text, start, rest)
         message = f"invalid number '{shorten(text[start:rest])}'"
-        if suffix[0] in "eE":
-            message += f": an exponent needs digits, as in {literal}e-3"
-        elif suffix[0].isalpha():
-            message += f": to multiply, write {shorten(literal)}*{shorten(suffix)}"
-        raise _error(message, text, start, rest)
+        if suffix in ("e", "E"):  # 1e, 1e-x: an exponent without digits, not 1 times e
+            message += f": an exponent needs digits, as in {literal}e-3 (for times e: {literal}*e)"
+            raise _error(message, text, start, rest)
+        if suffix[0] == "_" or suffix[0].isdigit():
+            raise _error(message, text, start, rest)
     digits = literal.replace("_", "")
     if digits.isdigit() and digits[0] == "0" and digits.strip("0"):
         message = f"leading zeros are not allowed in integers; write {digits.lstrip('0')}"
         raise _error(message, text, start, end)
+    return _MULTIPLIES.match(text, end) is not None
 
 
 def tokenize(text: str) -> list[Token]:
     """Split text into tokens, ending with an 'end' token.
 
-    Newlines inside () and [] are dropped (implicit line joining, as in Python), so the parser
-    never sees a newline inside brackets; an unclosed bracket is reported at its opening.
+    Newlines inside (), [] and bars are dropped (implicit line joining, as in Python), so the
+    parser never sees a newline inside brackets; an unclosed bracket is reported at its opening.
     """
     tokens: list[Token] = []
     open_brackets: list[Token] = []
@@ -200,9 +219,11 @@ def tokenize(text: str) -> list[Token]:
             raise _bad_character(text, i)
         kind, end = m.lastgroup, m.end()
         if kind == "num":
-            _check_number(text, i, end)
-        elif kind == "name":
-            word = m.group()
+            tokens.append(Token("num", m.group(), i, end))
+            if _check_number(text, i, end):  # 2x, 3(x+1), 2π: the '*' is implied
+                tokens.append(Token("op", "*", end, end))
+        elif kind in ("name", "pi"):
+            word = m.group() if kind == "name" else "pi"
             if word in KEYWORD_MESSAGES:
                 raise _error(KEYWORD_MESSAGES[word], text, i, end)
             if text[end : end + 1] in ("'", '"') and word.lower() in _PREFIX_WORDS:
@@ -210,25 +231,70 @@ def tokenize(text: str) -> list[Token]:
                 raise _error(f"{what} are {NOT_OURS}", text, i, end + 1)
             if word.startswith("__"):
                 raise _error("names starting with '__' are not allowed", text, i, end)
+            tokens.append(Token("name", word, i, end))
         elif kind == "quote":
             end, value = _scan_string(text, i)
             tokens.append(Token("str", text[i:end], i, end, value))
-        elif kind == "op":
-            op = m.group()
-            if op in _REJECTED_OPS:
+        elif kind == "power":  # x²: '**' and the exponent, as if typed
+            exponent = m.group().translate(_SUPERSCRIPTS)
+            tokens.append(Token("op", "**", i, i))
+            if exponent[0] in "+-":
+                tokens.append(Token("op", exponent[0], i, i + 1))
+                exponent, i = exponent[1:], i + 1
+            if not exponent:
+                raise _error("a superscript sign needs digits after it, as in x⁻¹", text, i, end)
+            tokens.append(Token("num", exponent, i, end))
+        elif kind in ("op", "math"):
+            op = _SAME_AS.get(m.group(), m.group())
+            if op == "|":
+                _bar(text, tokens, open_brackets, i)
+            elif op in _REJECTED_OPS:
                 raise _error(_REJECTED_OPS[op], text, i, end)
-            if op in "([":
-                open_brackets.append(Token("op", op, i, end))
-            elif op in ")]" and open_brackets:
-                opening = open_brackets.pop()
-                if opening.text != _CLOSERS[op]:
-                    message = f"closing '{op}' does not match opening '{opening.text}'"
-                    raise _error(message, text, i, end)
-        if kind in ("num", "name", "op") or (kind == "newline" and not open_brackets):
-            tokens.append(Token(kind, m.group() if kind != "newline" else "\n", i, end))
+            else:
+                if op in "([":
+                    open_brackets.append(Token("op", op, i, end))
+                elif op in ")]" and open_brackets:
+                    _close(text, open_brackets, op, i, end)
+                tokens.append(Token("op", op, i, end))
+        elif kind == "newline" and not open_brackets:
+            tokens.append(Token("newline", "\n", i, end))
         i = end
     if open_brackets:
         opening = open_brackets[-1]  # the innermost, as Python reports it
         raise _error(f"'{opening.text}' was never closed", text, opening.start, opening.end)
     tokens.append(Token("end", "", len(text), len(text)))
     return tokens
+
+
+def _close(text: str, open_brackets: list[Token], op: str, start: int, end: int) -> None:
+    opening = open_brackets.pop()
+    if opening.text != _CLOSERS[op]:
+        message = f"closing '{op}' does not match opening '{opening.text}'"
+        if opening.text == "|":
+            message += f" (the bar at column {opening.start + 1} is not closed before it)"
+        raise _error(message, text, start, end)
+
+
+def _bar(text: str, tokens: list[Token], open_brackets: list[Token], i: int) -> None:
+    """`|` opens `abs(` where a value cannot end; else it closes the innermost open bar."""
+    last = tokens[-1] if tokens else None
+    value_ended = last is not None and (
+        last.kind in _VALUE_ENDS or (last.kind == "op" and last.text in (")", "]"))
+    )
+    if not value_ended:
+        open_brackets.append(Token("op", "|", i, i + 1))
+        tokens.append(Token("name", "abs", i, i + 1))
+        tokens.append(Token("op", "(", i, i + 1))
+    elif open_brackets and open_brackets[-1].text == "|":
+        open_brackets.pop()
+        tokens.append(Token("op", ")", i, i + 1))
+    elif last.kind == "num" and last.end == i:  # 2|x|: a number directly before a bar multiplies
+        tokens.append(Token("op", "*", i, i))
+        _bar(text, tokens, open_brackets, i)
+    elif open_brackets:
+        _close(text, open_brackets, "|", i, i + 1)
+    elif last.kind == "num":
+        message = f"to multiply by |...|, write {last.text}*|...| or {last.text}|...| (no space)"
+        raise _error(message, text, i, i + 1)
+    else:
+        raise _error(_REJECTED_OPS["|"], text, i, i + 1)

@@ -3,9 +3,11 @@
 `read_value` turns such text into a float array. Text starting with `@` names a file; anything
 else is parsed by `parser.parse_expression` and evaluated by the small evaluator below. That
 evaluator is deliberately not the program's walker: a value can only be a number, a constant
-(`pi`, `e`, `inf`, `nan`, also as `np.pi`, `math.pi`, ...), a rectangular nested list or tuple of
-those, or one of `CONSTRUCTORS`, so a value never runs arbitrary computation, and every allocation
-is checked against `Limits` before numpy makes it.
+(`pi`, `e`, `inf`, `nan`, also as `np.pi`, `math.pi`, ...), a constant expression of those in
+floats (`pi/6`, `30*pi/180`, `sqrt(2)/2`, `2^10`: arithmetic and the language's elementwise
+functions of numbers), a rectangular nested list or tuple of those, or one of `CONSTRUCTORS`, so
+a value never runs arbitrary computation, and every allocation is checked against `Limits` before
+numpy makes it.
 
 Files (`@FILE`) are read by `files.read_file`.
 """
@@ -27,13 +29,17 @@ from gradcli.errors import (
 
 from .limits import DEFAULT_LIMITS, MAX_DIMENSIONS, Limits
 from .parser import parse_expression
-from .syntax import Call, Expr, ListExpr, Name, Number, TupleExpr, Unary
+from .syntax import Binary, Call, Expr, ListExpr, Name, Number, TupleExpr, Unary
 
 __all__ = ["CONSTRUCTORS", "NOT_A_VALUE", "read_value"]
 
-NOT_A_VALUE = "a declared value is a number, a list, a constructor such as zeros(3), or @file"
+NOT_A_VALUE = (
+    "a declared value is a number or a constant expression such as pi/6, a list of those, "
+    "a constructor such as zeros(3), or @file"
+)
 CONSTRUCTORS = ("zeros", "ones", "full", "eye", "linspace", "arange", "normal", "uniform")
 
+_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power}
 _CONSTANTS = {
     prefix + name: value
     for name, value in (("pi", math.pi), ("e", math.e), ("inf", math.inf), ("nan", math.nan))
@@ -109,6 +115,11 @@ def _read_expression(text: str, rng, limits: Limits) -> np.ndarray:
     try:
         expr = parse_expression(text, limits)
     except GradcliError as error:
+        if "," in text and text.strip()[:1] not in "[(":  # --x 1,2: a list without brackets
+            items = ", ".join(item.strip() for item in text.split(","))
+            raise ValueInputError(
+                f'several numbers make a list: write it in brackets and quote it, "[{items}]"'
+            ) from None
         raise error.with_source(text) from None
     ctx = _Context(text, rng if rng is not None else np.random.default_rng(0), limits)
     with np.errstate(all="ignore"):  # inf/nan are legitimate values; no warnings for them
@@ -116,7 +127,7 @@ def _read_expression(text: str, rng, limits: Limits) -> np.ndarray:
 
 
 def _evaluate(expr: Expr, ctx: _Context) -> np.ndarray:
-    if isinstance(expr, Call):
+    if isinstance(expr, Call) and _is_constructor(expr):
         return _construct(expr, ctx)
     if isinstance(expr, (ListExpr, TupleExpr)):
         shape, flat = _literal(expr, ctx, depth=1)
@@ -124,20 +135,75 @@ def _evaluate(expr: Expr, ctx: _Context) -> np.ndarray:
     return np.array(_scalar(expr, ctx), dtype=np.float64)
 
 
+def _is_constructor(call: Call) -> bool:
+    """Whether a call makes an array (zeros(3)), not a number (sqrt(2)); unknown names too."""
+    from .names import SPELLINGS  # here: the registry's names, only when a value calls one
+
+    return call.func.name in _SPELLINGS or call.func.name not in SPELLINGS
+
+
 def _scalar(expr: Expr, ctx: _Context) -> float:
-    """A number, a constant, or a sign before one of those."""
+    """A number, a constant, or arithmetic and functions of those, in floats."""
     if isinstance(expr, Number):
         return float(expr.value)
     if isinstance(expr, Unary) and expr.op in ("+", "-"):
-        if isinstance(expr.operand, (ListExpr, TupleExpr, Call)):
+        operand = expr.operand
+        if isinstance(operand, (ListExpr, TupleExpr)) or (
+            isinstance(operand, Call) and _is_constructor(operand)
+        ):
             raise ctx.fail("a sign (+ or -) can only stand before a number", expr.span)
-        value = _scalar(expr.operand, ctx)
+        value = _scalar(operand, ctx)
         return -value if expr.op == "-" else value
+    if isinstance(expr, Binary) and expr.op in _ARITHMETIC:
+        return _arithmetic(expr, ctx)
+    if isinstance(expr, Call) and not _is_constructor(expr):
+        return _function(expr, ctx)
     if isinstance(expr, Name):
         if expr.name in _CONSTANTS:
             return _CONSTANTS[expr.name]
         raise ctx.fail(NOT_A_VALUE + did_you_mean(expr.name, _CONSTANTS), expr.span)
     raise ctx.fail(NOT_A_VALUE, expr.span)
+
+
+def _arithmetic(expr: Binary, ctx: _Context) -> float:
+    """`a + b - c ...` in float64 (1/0 is inf, as numpy says); the left spine of a long sum is a
+    loop, not recursion, as in the walker."""
+    chain = [expr]
+    while isinstance(chain[-1].left, Binary) and chain[-1].left.op in _ARITHMETIC:
+        chain.append(chain[-1].left)
+    value = np.float64(_scalar(chain[-1].left, ctx))
+    for link in reversed(chain):
+        value = _ARITHMETIC[link.op](value, np.float64(_scalar(link.right, ctx)))
+    return float(value)
+
+
+def _function(call: Call, ctx: _Context) -> float:
+    """sqrt(2), sin(pi/6), log(8, 2), max(1, 2): by the registry's forward, as a program's."""
+    from gradcli.engine.primitives import REGISTRY
+
+    from .names import LOG_WITH_BASE, SEVERAL_VALUES, SPELLINGS
+
+    name, op = call.func.name, SPELLINGS[call.func.name]
+    if call.keywords:
+        raise ctx.fail(f"{name}() in a value takes numbers, no keywords", call.keywords[0].span)
+    args = [np.float64(_scalar(arg, ctx)) for arg in call.args]
+    if name in SEVERAL_VALUES and len(args) >= 2:
+        pick = REGISTRY[SEVERAL_VALUES[name]].forward
+        value = args[0]
+        for arg in args[1:]:
+            value = pick(value, arg)
+        return float(value)
+    if name in LOG_WITH_BASE and len(args) == 2:
+        return float(np.log(args[0]) / np.log(args[1]))
+    if op.kind != "elementwise" or op.params:
+        raise ctx.fail(
+            f"{name}() cannot compute a value: a value can use the elementwise functions of "
+            "numbers, such as sqrt(2) or sin(pi/6)",
+            call.span,
+        )
+    if op.arity != len(args):
+        raise ctx.fail(f"{op.signature} takes {op.arity} number(s), got {len(args)}", call.span)
+    return float(op.forward(*args))
 
 
 def _literal(expr: Expr, ctx: _Context, depth: int) -> tuple[tuple[int, ...], list[float]]:
@@ -238,8 +304,8 @@ def _construct(call: Call, ctx: _Context) -> np.ndarray:
     if name is None:
         hint = did_you_mean(call.func.name.rsplit(".", 1)[-1], CONSTRUCTORS)
         raise ctx.fail(
-            f"unknown constructor '{call.func.name}'{hint}; a value can be made with "
-            + ", ".join(CONSTRUCTORS),
+            f"unknown constructor or function '{call.func.name}'{hint}; a value can be made "
+            "with " + ", ".join(CONSTRUCTORS) + ", or computed with functions such as sqrt(2)",
             call.func.span,
         )
     _, params, required = _SIGNATURES[name]

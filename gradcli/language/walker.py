@@ -10,11 +10,10 @@ say why).
 
 from __future__ import annotations
 
-from keyword import iskeyword
 from typing import Any, Protocol
 
 from gradcli.engine.layers import ACTIVATIONS
-from gradcli.engine.primitives import REGISTRY, Op, bind_params, constant_spellings, spellings
+from gradcli.engine.primitives import REGISTRY, Op, bind_params
 from gradcli.errors import (
     ArgumentError,
     GradcliError,
@@ -26,6 +25,17 @@ from gradcli.errors import (
 
 from . import syntax as s
 from .limits import MAX_DIMENSIONS
+from .names import (  # noqa: F401 (the language's names, read from here by the other parts)
+    CONSTANTS,
+    LANGUAGE_FUNCTIONS,
+    LOG_WITH_BASE,
+    SEVERAL_VALUES,
+    SPELLINGS,
+    STATEFUL,
+    undeclarable,
+    unknown_function,
+    unknown_name,
+)
 
 BINARY_OPS = {
     "+": "add",
@@ -43,11 +53,6 @@ COMPARE_OPS = {
     "==": "equal",
     "!=": "not_equal",
 }
-STATEFUL = ("assign", "assign_add", "assign_sub")
-LANGUAGE_FUNCTIONS = ("dense", *STATEFUL)  # not primitives: they make or change variables
-SPELLINGS = spellings()
-CONSTANTS = constant_spellings()
-
 Deps = dict  # input name -> "" (a differentiable path) or the name of what breaks every path
 
 
@@ -224,6 +229,13 @@ class Walker:
             error = unknown_function(name)
             error.span = node.func.span
             raise error
+        if name in SEVERAL_VALUES and len(node.args) >= 2:
+            return self._several_values(REGISTRY[SEVERAL_VALUES[name]], node)
+        if name in LOG_WITH_BASE and len(node.args) == 2 and not node.keywords:
+            (x, x_deps), (base, base_deps) = self.expr(node.args[0]), self.expr(node.args[1])
+            log = REGISTRY["log"]
+            value = self._apply(log, [x], {}, node), self._apply(log, [base], {}, node)
+            return self._apply(REGISTRY["divide"], list(value), {}, node), merge(x_deps, base_deps)
         if op.variadic and node.args and isinstance(node.args[0], s.String):
             # TensorFlow's einsum("ij,jk->ik", a, b): the string first, then the tensors
             tensor_nodes, extra = node.args[1:], node.args[:1]
@@ -254,6 +266,22 @@ class Walker:
         elif not op.differentiable:
             deps = {}
         return self._apply(op, [v for v, _ in evaluated], params, node), deps
+
+    def _several_values(self, op: Op, node: s.Call) -> tuple[Any, Deps]:
+        """`max(a, b, c)`: maximum(maximum(a, b), c), ties going to the earlier value."""
+        name = node.func.name
+        if node.keywords:
+            raise ArgumentError(
+                f"{name}(a, b, ...) with several values is the elementwise {op.name}, which "
+                f"takes no '{node.keywords[0].name}'; to reduce over an axis, write "
+                f"{name}(x, axis=k)",
+                span=node.keywords[0].span,
+            )
+        value, deps = self.expr(node.args[0])
+        for item in node.args[1:]:
+            other, other_deps = self.expr(item)
+            value, deps = self._apply(op, [value, other], {}, node), merge(deps, other_deps)
+        return value, deps
 
     def _params(self, op: Op, positional, keywords, inputs: list) -> dict:
         """The static arguments, checked by kind (and against the inputs' dimensions), with the
@@ -354,39 +382,6 @@ def _int(node: s.Number) -> int:
     if abs(node.value) >= 2**62:
         raise ArgumentError(f"the integer {node.text[:20]} is too large here", span=node.span)
     return int(node.value)
-
-
-def undeclarable(name: str) -> str | None:
-    """Why `name` cannot be an input's name (None when it can): a program could not refer to it
-    (not an identifier, a Python keyword), or it would hide a function or constant of the
-    language."""
-    if not name.isidentifier() or not name.isascii() or name.startswith("__"):
-        return (
-            f"'{name}' is not a valid input name: use letters, digits and _, "
-            "not starting with a digit"
-        )
-    if name in ("True", "False"):
-        return f"'{name}' is a constant of the language"
-    if iskeyword(name):
-        return f"'{name}' is a Python keyword, which a program cannot use as a name"
-    if name in SPELLINGS or name in LANGUAGE_FUNCTIONS or name in CONSTANTS:
-        return (
-            f"'{name}' is a function or constant of the language; "
-            "declare the input under another name"
-        )
-    return None
-
-
-def unknown_name(name: str, known: list) -> UnknownNameError:
-    hint = did_you_mean(name, known + list(CONSTANTS) + [n for n in SPELLINGS if "." not in n])
-    declare = "" if "." in name else f"; declare it as an input, e.g. --{name} 3"
-    return UnknownNameError(f"'{name}' is not defined{hint}{declare}")
-
-
-def unknown_function(name: str) -> UnknownNameError:
-    pool = [n for n in SPELLINGS if ("." in n) == ("." in name)] + list(LANGUAGE_FUNCTIONS)
-    hint = did_you_mean(name, pool)
-    return UnknownNameError(f"unknown function '{name}'{hint} (gradcli functions lists them all)")
 
 
 def resolve(names, env: dict, what: str, span: Span | None = None) -> list:

@@ -84,8 +84,13 @@ def to_table(entries: list[dict], *, color: bool, width: int | None = None) -> s
         )
     note = Text(
         "Also: dense(x, units, activation=None, use_bias=True), assign, assign_add, assign_sub; "
-        "the constants pi and e. The domain is where the tests sample each input. Namespaced "
-        "spellings (tf.math.sin, np.sin): gradcli functions --json.",
+        "the constants pi and e. max(a, b, ...) and min(a, b, ...) with several values "
+        "are elementwise, as Python's; max(x) and max(x, axis=k) reduce, and so do np.max(x, 0) "
+        "and tf.reduce_max(x, 0), whose second argument is the axis. log(x, b) is the logarithm "
+        "to base b. Notation: x^2 is x**2, 2x and 3(x+1) multiply, |x| is abs(x), and the "
+        "README lists the Unicode spellings (superscripts, multiplication signs, pi). The "
+        "domain is where the tests sample each input. Namespaced spellings (tf.math.sin, "
+        "np.sin): gradcli functions --json.",
         style="dim",
     )
     return print_blocks([table, None, note], color=color, width=width)

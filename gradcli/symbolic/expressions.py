@@ -132,6 +132,8 @@ def display_form(sp, expr):
         value = float(number)
         if value.is_integer() and abs(value) <= 2**53:
             integral[number] = sp.Integer(int(value))
+    if expr.has(sp.E):  # Euler's number as the student wrote it: e*x, not E*x (no input is "e")
+        integral[sp.E] = sp.Symbol("e")
     return expr.xreplace(integral) if integral else expr
 
 

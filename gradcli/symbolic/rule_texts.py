@@ -3,7 +3,7 @@ not edit. The rule texts of `gradcli functions` (CATALOG: name -> (form, derivat
 rule)) and `gradcli tape` (TAPE: name -> per input, (symbols, words) or None), with the
 fingerprint of the sources they were derived from (see rule_cache.py)."""
 
-FINGERPRINT = '165b56e4b9e6d22d000c4d693ee307336fb000e47e768d1dbbdf09ffb4f693f4'
+FINGERPRINT = '83a84a6a36f326ae4d31784975a0687790376bcd116f1bf7ec1a9ff86ea96e39'
 
 CATALOG = {
     'add': ('x + y', 'd/dx: 1; d/dy: 1'),
@@ -17,6 +17,8 @@ CATALOG = {
     'negative': ('-x', '-1'),
     'exp': ('exp(x)', 'exp(x)'),
     'log': ('log(x)', '1/x'),
+    'log10': ('log(x)/log(10)', '1/(x*log(10))'),
+    'log2': ('log(x)/log(2)', '1/(x*log(2))'),
     'log1p': ('log(x + 1)', '1/(x + 1)'),
     'expm1': ('exp(x) - 1', 'exp(x)'),
     'sqrt': ('sqrt(x)', '1/(2*sqrt(x))'),
@@ -29,6 +31,12 @@ CATALOG = {
     'arcsin': ('asin(x)', '1/sqrt(1 - x**2)'),
     'arccos': ('acos(x)', '-1/sqrt(1 - x**2)'),
     'arctan': ('atan(x)', '1/(x**2 + 1)'),
+    'sec': ('sec(x)', 'tan(x)*sec(x)'),
+    'csc': ('csc(x)', '-cot(x)*csc(x)'),
+    'cot': ('cot(x)', '-cot(x)**2 - 1'),
+    'arcsec': ('asec(x)', '1/(x**2*sqrt(1 - 1/x**2))'),
+    'arccsc': ('acsc(x)', '-1/(x**2*sqrt(1 - 1/x**2))'),
+    'arccot': ('acot(x)', '-1/(x**2 + 1)'),
     'sinh': ('sinh(x)', 'cosh(x)'),
     'cosh': ('cosh(x)', 'sinh(x)'),
     'tanh': ('tanh(x)', '1 - tanh(x)**2'),
@@ -83,6 +91,8 @@ TAPE = {
     'negative': [('d/da (-a) = -1', 'the derivative of -a with respect to a, its 1st input, is -1')],
     'exp': [('d/da exp(a) = exp(a)', 'the derivative of exp(a) with respect to a, its 1st input, is exp(a)')],
     'log': [('d/da log(a) = 1/a', 'the derivative of log(a) with respect to a, its 1st input, is 1/a')],
+    'log10': [('d/da (log(a)/log(10)) = 1/(a*log(10))', 'the derivative of log(a)/log(10) with respect to a, its 1st input, is 1/(a*log(10))')],
+    'log2': [('d/da (log(a)/log(2)) = 1/(a*log(2))', 'the derivative of log(a)/log(2) with respect to a, its 1st input, is 1/(a*log(2))')],
     'log1p': [('d/da log(a + 1) = 1/(a + 1)', 'the derivative of log(a + 1) with respect to a, its 1st input, is 1/(a + 1)')],
     'expm1': [('d/da (exp(a) - 1) = exp(a)', 'the derivative of exp(a) - 1 with respect to a, its 1st input, is exp(a)')],
     'sqrt': [('d/da sqrt(a) = 1/(2*sqrt(a))', "the derivative of sqrt(a) with respect to a, its 1st input, is 1/(2*sqrt(a)) (a zero gradient arriving at sqrt(0) gives 0, not nan (TensorFlow's kernel))")],
@@ -95,6 +105,12 @@ TAPE = {
     'arcsin': [('d/da asin(a) = 1/sqrt(1 - a**2)', 'the derivative of asin(a) with respect to a, its 1st input, is 1/sqrt(1 - a**2)')],
     'arccos': [('d/da acos(a) = -1/sqrt(1 - a**2)', 'the derivative of acos(a) with respect to a, its 1st input, is -1/sqrt(1 - a**2)')],
     'arctan': [('d/da atan(a) = 1/(a**2 + 1)', 'the derivative of atan(a) with respect to a, its 1st input, is 1/(a**2 + 1)')],
+    'sec': [('d/da sec(a) = tan(a)*sec(a)', 'the derivative of sec(a) with respect to a, its 1st input, is tan(a)*sec(a)')],
+    'csc': [('d/da csc(a) = -cot(a)*csc(a)', 'the derivative of csc(a) with respect to a, its 1st input, is -cot(a)*csc(a)')],
+    'cot': [('d/da cot(a) = -cot(a)**2 - 1', 'the derivative of cot(a) with respect to a, its 1st input, is -cot(a)**2 - 1')],
+    'arcsec': [('d/da asec(a) = 1/(a**2*sqrt(1 - 1/a**2))', 'the derivative of asec(a) with respect to a, its 1st input, is 1/(a**2*sqrt(1 - 1/a**2))')],
+    'arccsc': [('d/da acsc(a) = -1/(a**2*sqrt(1 - 1/a**2))', 'the derivative of acsc(a) with respect to a, its 1st input, is -1/(a**2*sqrt(1 - 1/a**2))')],
+    'arccot': [('d/da acot(a) = -1/(a**2 + 1)', 'the derivative of acot(a) with respect to a, its 1st input, is -1/(a**2 + 1) (jumps from -pi/2 to pi/2 at 0; the derivative there is -1)')],
     'sinh': [('d/da sinh(a) = cosh(a)', 'the derivative of sinh(a) with respect to a, its 1st input, is cosh(a)')],
     'cosh': [('d/da cosh(a) = sinh(a)', 'the derivative of cosh(a) with respect to a, its 1st input, is sinh(a)')],
     'tanh': [('d/da tanh(a) = 1 - tanh(a)**2', 'the derivative of tanh(a) with respect to a, its 1st input, is 1 - tanh(a)**2')],

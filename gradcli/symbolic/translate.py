@@ -33,6 +33,8 @@ from .expressions import NoSympyForm, at_point, clamp, to_float
 from .sympy_import import import_sympy
 
 MAX_VALUE_ELEMENTS = 10_000  # elements of any one value built from sympy objects
+# the language's constants reach sympy as themselves, so a derivative reads e**x, not 2.718...**x
+_NAMED_CONSTANTS = {float(np.pi): "pi", float(np.e): "E"}
 
 
 # ---------------------------------------------------------------- the sympy backend
@@ -141,6 +143,8 @@ class SympyBackend:
         return env, deps
 
     def literal(self, value):
+        if not isinstance(value, bool) and float(value) in _NAMED_CONSTANTS:  # pi, e: by name
+            return self.wrap(getattr(self.sp, _NAMED_CONSTANTS[float(value)]))
         return self.wrap(value if isinstance(value, bool) else float(value))
 
     def apply(self, op: Op, inputs: list, params: dict, node):

@@ -8,7 +8,7 @@ import pytest
 
 import gradcli as gc
 from gradcli.engine import primitives as ops
-from gradcli.errors import ArgumentError, ShapeError
+from gradcli.errors import ArgumentError
 
 # wrong for every kind of parameter; 0.5 is wrong but for a number (alpha), True but for a flag
 WRONG_FOR_EVERY_KIND = [0.5, True, "relu", "0", object(), (0, "relu"), float("nan")]
@@ -86,10 +86,27 @@ def test_values_of_the_right_type_but_impossible_are_refused_by_us(call, message
         call(gc.constant([[1.0, 2.0]]))
 
 
-def test_an_axis_past_the_inputs_dimensions_is_a_gradcli_error_from_the_api_too():
-    # the Python API checks types at binding; numpy's range error becomes a ShapeError
-    with pytest.raises(ShapeError, match="out of bounds"):
-        gc.reduce_sum(gc.constant([1.0, 2.0]), axis=3)
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: gc.reduce_sum(x, axis=3), "axis 3 is out of range for an input of 1 dimension"),
+        (lambda x: gc.reduce_max(x, 1), "axis 1 is out of range for an input of 1 dimension"),
+        (lambda x: gc.math.reduce_min(x, axis=-2), "axis -2 is out of range"),
+        (lambda x: gc.expand_dims(x, 5), "axis 5 is out of range for a result of 2 dimensions"),
+        (lambda x: gc.reduce_sum([1.0, 2.0], axis=1), "axis 1 is out of range"),
+    ],
+)
+def test_an_axis_past_the_inputs_dimensions_is_a_gradcli_error_from_the_api_too(call, message):
+    # the Python API checks an axis against its inputs' dimensions as the language does
+    with pytest.raises(ArgumentError) as info:
+        call(gc.constant([1.0, 2.0]))
+    assert message in info.value.message
+
+
+@pytest.mark.parametrize("axis", ["0", 0.5, True, [0.5]])
+def test_an_axis_of_the_wrong_type_is_a_gradcli_error_from_the_api(axis):
+    with pytest.raises(ArgumentError, match="axis is a whole number"):
+        gc.reduce_max(gc.constant([1.0, 2.0]), axis=axis)
 
 
 @pytest.mark.parametrize(

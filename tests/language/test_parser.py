@@ -281,9 +281,19 @@ GOLDEN = [
         "  (f)(x)\n     ^",
     ),
     (
-        "3(4)",
-        "syntax error (column 2): only a function name can be called (to multiply, write '*')\n"
-        "  3(4)\n   ^",
+        "(3)(4)",
+        "syntax error (column 4): only a function name can be called (to multiply, write '*')\n"
+        "  (3)(4)\n     ^",
+    ),
+    (
+        "3 (4)",
+        "syntax error (column 3): to multiply, write 3*(...) or 3(...) with no space\n"
+        "  3 (4)\n    ^",
+    ),
+    (
+        "2 x",
+        "syntax error (column 3): unexpected name 'x' after the number 2: to multiply, write 2*x "
+        "or 2x (no space)\n  2 x\n    ^",
     ),
     (
         "x = y = 1",
@@ -316,9 +326,18 @@ GOLDEN = [
         "  x % 2\n    ^",
     ),
     (
-        "x ^ 2",
-        "syntax error (column 3): bitwise operators ('^') are not part of the gradcli language; "
-        "for powers write '**'\n  x ^ 2\n    ^",
+        "x | 2",
+        "syntax error (column 3): '|' stands only around a value, as in |x| for abs(x); bitwise "
+        "or is not part of the gradcli language\n  x | 2\n    ^",
+    ),
+    (
+        "||x| - 1",
+        "syntax error (column 1): '|' was never closed\n  ||x| - 1\n  ^",
+    ),
+    (
+        "(|x)|",
+        "syntax error (column 4): closing ')' does not match opening '|' (the bar at column 2 is "
+        "not closed before it)\n  (|x)|\n     ^",
     ),
     (
         "x << 1",
@@ -370,20 +389,21 @@ GOLDEN = [
         "syntax error (column 1): complex numbers ('1j') are not part of the gradcli language\n"
         "  1j\n  ^^",
     ),
-    ("2x", "syntax error (column 1): invalid number '2x': to multiply, write 2*x\n  2x\n  ^^"),
+    ("2_x", "syntax error (column 1): invalid number '2_x'\n  2_x\n  ^^^"),
     (
         "007",
         "syntax error (column 1): leading zeros are not allowed in integers; write 7\n  007\n  ^^^",
     ),
     (
         "1e",
-        "syntax error (column 1): invalid number '1e': an exponent needs digits, as in 1e-3\n"
-        "  1e\n  ^^",
+        "syntax error (column 1): invalid number '1e': an exponent needs digits, as in 1e-3 (for "
+        "times e: 1*e)\n  1e\n  ^^",
     ),
     ("1__0", "syntax error (column 1): invalid number '1__0'\n  1__0\n  ^^^^"),
     (
-        "0.x",
-        "syntax error (column 1): invalid number '0.x': to multiply, write 0.*x\n  0.x\n  ^^^",
+        "1e-x",
+        "syntax error (column 1): invalid number '1e': an exponent needs digits, as in 1e-3 (for "
+        "times e: 1*e)\n  1e-x\n  ^^",
     ),
     (
         'f"{x}"',
@@ -698,7 +718,7 @@ HOSTILE = [
     "ο + 1",
     "x\u200b + 1",
     "x\u00a0+ 1",
-    "x − 1",
+    "x – 1",
     "x if y else z",
     "not x",
     "x and y",

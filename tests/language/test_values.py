@@ -155,10 +155,10 @@ def test_list_nesting_is_bounded_in_the_evaluator():
     ("text", "at"),
     [
         ("x", "x"),
-        ("x + 1", "x + 1"),
-        ("1 + 2", "1 + 2"),
-        ("2 * 3", "2 * 3"),
-        ("[1, 2 * 3]", "2 * 3"),
+        ("x + 1", "x"),
+        ("[1, 2 * y]", "y"),
+        ("[1, 2] * 2", "[1, 2]"),
+        ("zeros(2) + 1", "zeros(2)"),
         ("[1, 2][0]", "[1, 2][0]"),
         ("'abc'", "'abc'"),
         ("True", "True"),
@@ -166,9 +166,6 @@ def test_list_nesting_is_bounded_in_the_evaluator():
         ("1 < 2", "1 < 2"),
         ("-x", "x"),
         ("zeros", "zeros"),
-        # '**' is arithmetic too: sizes are written out (1000000) or in float notation (1e6)
-        ("10**6", "10**6"),
-        ("linspace(0, 1, 10**12)", "10**12"),
     ],
 )
 def test_anything_else_is_not_a_value(text, at):
@@ -371,7 +368,7 @@ def test_constructor_argument_errors(text, problem, at):
     assert spanned(text, error) == (at or text)
 
 
-@pytest.mark.parametrize(("text", "at"), [("zeros(x)", "x"), ("full(2, 1 + 1)", "1 + 1")])
+@pytest.mark.parametrize(("text", "at"), [("zeros(x)", "x"), ("full(2, 1 + y)", "y")])
 def test_constructor_arguments_are_values_too(text, at):
     error = error_of(text, ValueInputError)
     assert error.message == NOT_A_VALUE
@@ -387,12 +384,15 @@ def test_too_many_dimensions():
 
 @pytest.mark.parametrize(
     ("text", "at"),
-    [("zeroes(3)", "zeroes"), ("np.zeroes(3)", "np.zeroes"), ("sin(1)", "sin")],
+    [("zeroes(3)", "zeroes"), ("np.zeroes(3)", "np.zeroes"), ("sinn(1)", "sinn")],
 )
 def test_unknown_constructor(text, at):
     error = error_of(text, ValueInputError)
-    listing = "; a value can be made with zeros, ones, full, eye, linspace, arange, normal, uniform"
-    assert error.message.startswith(f"unknown constructor '{at}'")
+    listing = (
+        "; a value can be made with zeros, ones, full, eye, linspace, arange, normal, uniform, "
+        "or computed with functions such as sqrt(2)"
+    )
+    assert error.message.startswith(f"unknown constructor or function '{at}'")
     assert error.message.endswith(listing)
     assert spanned(text, error) == at
 
@@ -401,7 +401,10 @@ def test_unknown_constructor_suggests():
     error = error_of("linspac(0, 1)", ValueInputError)
     assert "(did you mean 'linspace'?)" in error.message
     # np.random.normal has a different signature (loc, scale, size): not accepted as ours.
-    assert "unknown constructor 'np.random.normal'" in error_of("np.random.normal(3)").message
+    assert (
+        "unknown constructor or function 'np.random.normal'"
+        in error_of("np.random.normal(3)").message
+    )
 
 
 @pytest.mark.parametrize(
