@@ -355,14 +355,16 @@ def test_steps_never_fail_and_always_give_sympys_derivative(text):
 
 
 def _zero_where_real(difference, f, symbol) -> bool:
-    """`difference` is 0 at each sample point where f is a finite real number (a derivative
-    off f's real domain is not a derivative of the real function)."""
+    """`difference` is 0 at each sample point where f and each of its parts is a finite real
+    number (a derivative off f's real domain is not a derivative of the real function)."""
     for value in (0.37, 1.3, 2.1, -0.8, -1.7):
         point = {s: 0.61 for s in f.free_symbols | difference.free_symbols}
         point[symbol] = value
         try:
-            at = complex(sp.N(f.subs(point)))
-            if at.imag != 0 or not math.isfinite(at.real):
+            # every part of f real, not only f: |arccos(1.3)| is real, arccos(1.3) is not
+            parts = [f] + [p for p in sp.preorder_traversal(f) if p.args and isinstance(p, sp.Expr)]
+            values = [complex(sp.N(part.subs(point))) for part in parts]
+            if any(at.imag != 0 or not math.isfinite(at.real) for at in values):
                 continue
             number = complex(sp.N(difference.subs(point)))
         except (TypeError, ValueError):  # a condition on a complex value: off the real domain
