@@ -19,10 +19,15 @@ def use_color() -> bool:
 
 def emit(result, fmt: str, derivative: Derivative) -> int:
     """Write the result (a `Report`, `HessianResult` or `TapeView`) in the chosen format; warnings
-    to stderr. Returns the exit code."""
+    to stderr (and with --plain, csv or dot, the sentence saying what is not defined). Returns the
+    exit code: 1 when a check disagrees, else 4 when a value or a derivative is nan or inf."""
     render = renderer(derivative)
     for warning in result.evaluation.warnings:
         click.echo(warning, err=True)
+    if fmt in ("plain", "csv", "dot") and not result.defined:  # the table and JSON say it
+        from gradcli.render.undefined import sentence
+
+        click.echo(sentence(result), err=True)
     if fmt == "json":
         text = render.to_json(result)
     elif fmt == "plain":
@@ -35,7 +40,9 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
         with collector_paused():  # rich's import, the bulk of a table's time, makes no garbage
             text = render.to_table(result, color=use_color())
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return ExitCode.OK if result.agrees else ExitCode.CHECK_DISAGREES
+    if not result.agrees:
+        return ExitCode.CHECK_DISAGREES
+    return ExitCode.OK if result.defined else ExitCode.NOT_DEFINED
 
 
 def renderer(derivative: Derivative):

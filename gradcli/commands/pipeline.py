@@ -26,7 +26,8 @@ __all__ = ["differentiate"]
 
 def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     """Run a command: click's `words` and `options` in; the result written in the chosen format,
-    and the exit code (1 when a check disagrees). Errors raise, for the group to report."""
+    and the exit code (1 when a check disagrees, else 4 when a value or derivative is not defined:
+    nan or inf). Errors raise, for the group to report."""
     fmt = _format(options, derivative)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)

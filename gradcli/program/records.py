@@ -110,8 +110,17 @@ class TargetResult(Record):
 
 
 class Evaluation(Record):
-    __slots__ = ("inputs", "statements", "sources", "watched", "results", "warnings", "order")
-    _defaults = {"warnings": (), "order": 1}
+    __slots__ = (
+        "inputs",
+        "statements",
+        "sources",
+        "watched",
+        "results",
+        "warnings",
+        "order",
+        "undefined",
+    )
+    _defaults = {"warnings": (), "order": 1, "undefined": None}
     inputs: dict  # name -> InputInfo, declared first, then created
     statements: tuple  # (label, value) per statement, in order
     sources: tuple[str, ...]
@@ -119,17 +128,39 @@ class Evaluation(Record):
     results: tuple[TargetResult, ...]
     warnings: tuple[str, ...]
     order: int  # the results' "gradients" are derivatives of this order (grad --order)
+    undefined: str | None  # the first operation that made nan/inf: "'/' divides by zero (...)"
+
+    @property
+    def defined(self) -> bool:
+        """Every target's value and every derivative (not None) is a number: no nan, no inf."""
+        return all(
+            finite(result.value) and all(finite(g) for g in result.gradients.values())
+            for result in self.results
+        )
+
+
+def finite(value) -> bool:
+    """No nan or inf in `value` (None, integers and booleans are finite)."""
+    if value is None:
+        return True
+    array = np.asarray(value)
+    return array.dtype.kind not in "fc" or bool(np.isfinite(array).all())
 
 
 class Check(Record):
-    """The cross-check of one gradient: symbolic (sympy) or finite differences."""
+    """The cross-check of one gradient: symbolic (sympy) or finite differences.
 
-    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees")
+    `defined` is False when the tape's derivative or the target's value is not a number (nan,
+    inf): then the check neither agrees nor disagrees (`agrees` is False, and not counted)."""
+
+    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees", "defined")
+    _defaults = {"defined": True}
     method: str  # "symbolic" | "finite-difference"
     expression: str | None  # the symbolic derivative, when there is one
     expected: np.ndarray | float
     max_abs_err: float
     agrees: bool
+    defined: bool
 
 
 class Report(Record):
@@ -148,7 +179,12 @@ class Report(Record):
 
     @property
     def agrees(self) -> bool:
-        return all(c.agrees for per in self.checks if per for c in per.values())
+        """No check disagrees (those of derivatives that are not defined do not count)."""
+        return all(c.agrees or not c.defined for per in self.checks if per for c in per.values())
+
+    @property
+    def defined(self) -> bool:
+        return self.evaluation.defined
 
 
 class HessianResult(Record):
@@ -175,4 +211,11 @@ class HessianResult(Record):
     @property
     def agrees(self) -> bool:
         checked = (c for row in (self.checks or {}).values() for c in row.values())
-        return self.symmetric and all(c.agrees for c in checked)
+        symmetric = self.symmetric or not self.defined  # nan blocks are not asymmetric
+        return symmetric and all(c.agrees or not c.defined for c in checked)
+
+    @property
+    def defined(self) -> bool:
+        """The target, its gradients and every block are numbers (no nan, no inf)."""
+        blocks = (block for row in self.blocks.values() for block in row.values())
+        return self.evaluation.defined and all(finite(block) for block in blocks)

@@ -126,3 +126,7 @@ class TapeView(Record):
     @property
     def agrees(self) -> bool:
         return self.report.agrees
+
+    @property
+    def defined(self) -> bool:
+        return self.evaluation.defined

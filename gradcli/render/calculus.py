@@ -28,6 +28,7 @@ from .report import (
     report_to_dict,
     to_plain,
 )
+from .undefined import with_undefined
 
 __all__ = ["HESSIAN", "JACOBIAN", "matrix_labels", "no_csv", "named"]
 
@@ -157,6 +158,7 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
         checks += [(f"{s} (target {result.target})" if several else s, c) for s, c in per.items()]
     out += [None, tables.watched_block(evaluation)]
     out += _checks_section(checks, "Cross-check", ascii, "Jacobian")
+    out += tables.undefined_block(report)
     return tables.print_blocks(out, color=color, width=width)
 
 
@@ -250,33 +252,37 @@ def hessian_to_table(result, *, color: bool, width: int | None = None) -> str:
         (f"{a}, {b}", check) for a, row in (result.checks or {}).items() for b, check in row.items()
     ]
     out += _checks_section(pairs, "Cross-check", ascii, "second derivative", label="block")
+    out += tables.undefined_block(result)
     return tables.print_blocks(out, color=color, width=width)
 
 
 def hessian_to_dict(result) -> dict:
     evaluation = result.evaluation
     target = result.target
-    return {
-        "inputs": inputs_to_dict(evaluation),
-        "watched": list(evaluation.watched),
-        "target": target.target,
-        "value": jsonable(target.value),
-        "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
-        "reasons": {s: str(r) for s, r in target.reasons.items()},
-        "hessian": {
-            a: {b: jsonable(v) for b, v in row.items()} for a, row in result.blocks.items()
+    return with_undefined(
+        result,
+        {
+            "inputs": inputs_to_dict(evaluation),
+            "watched": list(evaluation.watched),
+            "target": target.target,
+            "value": jsonable(target.value),
+            "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
+            "reasons": {s: str(r) for s, r in target.reasons.items()},
+            "hessian": {
+                a: {b: jsonable(v) for b, v in row.items()} for a, row in result.blocks.items()
+            },
+            "symmetry": {
+                "max_abs_asymmetry": jsonable(float(result.asymmetry)),
+                "symmetric": bool(result.symmetric),
+            },
+            "check": None
+            if result.checks is None
+            else {
+                a: {b: check_to_dict(check) for b, check in row.items()}
+                for a, row in result.checks.items()
+            },
         },
-        "symmetry": {
-            "max_abs_asymmetry": jsonable(float(result.asymmetry)),
-            "symmetric": bool(result.symmetric),
-        },
-        "check": None
-        if result.checks is None
-        else {
-            a: {b: check_to_dict(check) for b, check in row.items()}
-            for a, row in result.checks.items()
-        },
-    }
+    )
 
 
 def hessian_to_plain(result) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 
-def short(value: float, digits: int = 6) -> str:
+def short(value: float, digits: int = 10) -> str:
     """A number for people: `report.format_number`, without a trailing .0 (3, not 3.0)."""
     from .report import format_number  # imported when a number is written: start-up time
 

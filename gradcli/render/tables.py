@@ -53,19 +53,41 @@ def agreement_line(checks: list, *, noun: str = "gradient"):
     check ran. `checks`: (label, Check) pairs; `noun` names what was checked."""
     from rich.text import Text
 
-    methods, failed = [], []
+    methods, failed, undefined = [], [], []
     for label, check in checks:
         if check.method not in methods:
             methods.append(check.method)
-        if not check.agrees:
+        if not check.defined:
+            undefined.append(label)
+        elif not check.agrees:
             failed.append(label)
     if not methods:
         return None
     if failed:
         verb = f"{noun} disagrees" if len(failed) == 1 else f"{noun}s disagree"
         return Text(f"{len(failed)} {verb}: {', '.join(failed)}", style="bold red")
+    if undefined:  # neither agrees nor disagrees: the sentence under the checks says why
+        verb = (
+            f"{noun} neither agrees nor disagrees"
+            if len(undefined) == 1
+            else f"{noun}s neither agree nor disagree"
+        )
+        return Text(
+            f"{len(undefined)} {verb} (not defined): {', '.join(undefined)}", style="yellow"
+        )
     against = " and ".join("sympy" if m == "symbolic" else "finite differences" for m in methods)
     return Text(f"all {noun}s agree with {against}", style="green")
+
+
+def undefined_block(result) -> list:
+    """A blank line and `not defined at x = 1: ...` when a value or derivative is not a number;
+    nothing otherwise."""
+    from rich.text import Text
+
+    from .undefined import sentence
+
+    said = sentence(result)
+    return [] if said is None else [None, Text(said, style="bold yellow")]
 
 
 def new_table(title: str, *columns: str, ascii: bool):
@@ -178,7 +200,9 @@ def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source")
         title, label, "method", "derivative", "expected", "max abs err", "agrees", ascii=ascii
     )
     for name, check in checks.items():
-        if check.agrees:
+        if not check.defined:
+            verdict = Text("not defined", style="yellow")
+        elif check.agrees:
             verdict = Text("yes" if ascii else "✓", style="green")
         else:
             verdict = Text("NO" if ascii else "✗", style="bold red")
@@ -189,7 +213,7 @@ def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source")
             dash if check.expected is None else Text(format_value(check.expected, ascii=ascii)),
             format_number(float(check.max_abs_err), ERROR_DIGITS),
             verdict,
-            style=None if check.agrees else "red",
+            style=None if check.agrees or not check.defined else "red",
         )
     return cross
 
@@ -211,6 +235,7 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
     out += target_blocks(report, ascii=ascii)
     out += [None, watched_block(evaluation)]
     out += check_blocks(report, ascii=ascii)
+    out += undefined_block(report)
     if report.notes:
         out.append(None)
     out += [Text(str(note), style="dim") for note in report.notes]

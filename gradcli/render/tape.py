@@ -21,6 +21,7 @@ from .report import (
     json_document,
     jsonable,
 )
+from .undefined import with_undefined
 
 __all__ = ["TAPE"]
 
@@ -62,6 +63,7 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
     out += tables.target_blocks(view.report, ascii=ascii)
     out += [None, tables.watched_block(evaluation)]
     out += tables.check_blocks(view.report, ascii=ascii)
+    out += tables.undefined_block(view)
     return tables.print_blocks(out, color=color, width=width)
 
 
@@ -179,61 +181,66 @@ def _add_step(backward, step, ascii: bool) -> None:
 def tape_to_dict(view) -> dict:
     target = view.target
     checks = view.checks[0] if view.checks else None
-    return {
-        "program": view.program,
-        "inputs": inputs_to_dict(view.evaluation),
-        "watched": list(view.evaluation.watched),
-        "target": target.target,
-        "forward": [
-            {
-                "step": step.step,
-                "op": step.op,
-                "source": step.source,
-                "inputs": list(step.inputs),
-                "output": step.output,
-                "shape": list(np.shape(step.value)),
-                "value": jsonable(step.value),
-                "recorded": step.recorded,
-                "why": step.why or None,
-            }
-            for step in view.forward
-        ],
-        "reads": dict(view.reads),
-        "backward": [
-            {
-                "step": step.step,
-                "op": step.op,
-                "source": step.source,
-                "output": step.output,
-                "incoming": jsonable(step.incoming),
-                "contributions": [
-                    {
-                        "input": c.input,
-                        "symbol": c.symbol,
-                        "rule": c.rule.symbols,
-                        "words": c.rule.words,
-                        "local": jsonable(c.local),
-                        "value": jsonable(c.value),
-                        "note": c.note or None,
-                    }
-                    for c in step.contributions
-                ],
-            }
-            for step in view.backward
-        ],
-        "sums": [
-            {
-                "value": total.label,
-                "parts": [{"step": step, "value": jsonable(value)} for step, value in total.parts],
-                "total": jsonable(total.total),
-                "before_step": total.before,
-            }
-            for total in view.sums
-        ],
-        "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
-        "reasons": {s: str(r) for s, r in target.reasons.items()},
-        "check": None if checks is None else {s: check_to_dict(c) for s, c in checks.items()},
-    }
+    return with_undefined(
+        view,
+        {
+            "program": view.program,
+            "inputs": inputs_to_dict(view.evaluation),
+            "watched": list(view.evaluation.watched),
+            "target": target.target,
+            "forward": [
+                {
+                    "step": step.step,
+                    "op": step.op,
+                    "source": step.source,
+                    "inputs": list(step.inputs),
+                    "output": step.output,
+                    "shape": list(np.shape(step.value)),
+                    "value": jsonable(step.value),
+                    "recorded": step.recorded,
+                    "why": step.why or None,
+                }
+                for step in view.forward
+            ],
+            "reads": dict(view.reads),
+            "backward": [
+                {
+                    "step": step.step,
+                    "op": step.op,
+                    "source": step.source,
+                    "output": step.output,
+                    "incoming": jsonable(step.incoming),
+                    "contributions": [
+                        {
+                            "input": c.input,
+                            "symbol": c.symbol,
+                            "rule": c.rule.symbols,
+                            "words": c.rule.words,
+                            "local": jsonable(c.local),
+                            "value": jsonable(c.value),
+                            "note": c.note or None,
+                        }
+                        for c in step.contributions
+                    ],
+                }
+                for step in view.backward
+            ],
+            "sums": [
+                {
+                    "value": total.label,
+                    "parts": [
+                        {"step": step, "value": jsonable(value)} for step, value in total.parts
+                    ],
+                    "total": jsonable(total.total),
+                    "before_step": total.before,
+                }
+                for total in view.sums
+            ],
+            "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
+            "reasons": {s: str(r) for s, r in target.reasons.items()},
+            "check": None if checks is None else {s: check_to_dict(c) for s, c in checks.items()},
+        },
+    )
 
 
 def tape_to_plain(view) -> str:

@@ -1,0 +1,151 @@
+"""Issue 12's traps, through the command line: a derivative that is not defined is never "agrees"
+(nor "disagrees", exit 4), and a rounded answer to `check` is said to be rounded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gradcli.commands.group import cli
+from gradcli.errors import ExitCode
+
+DIVIDES = "not defined at x = 1: '/' divides by zero (input values 2.0, 0.0)"
+
+
+def gradcli(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"COLUMNS": "100"})
+
+
+# ---------------------------------------------------------------- not defined
+
+
+def test_not_defined_is_its_own_exit_code():
+    assert ExitCode.NOT_DEFINED == 4
+    assert len({int(code) for code in ExitCode}) == len(ExitCode)
+
+
+def test_a_nan_gradient_is_not_defined_never_agrees():
+    result = gradcli("grad", "(x**2+1)/(x-1)", "--x", "1")
+    assert result.exit_code == 4
+    assert "gradients agree" not in result.stdout and "disagree:" not in result.stdout
+    assert "1 gradient neither agrees nor disagrees (not defined): x" in result.stdout
+    assert result.stdout.rstrip().endswith(DIVIDES)
+    row = next(line for line in result.stdout.splitlines() if line.startswith("x       symbolic"))
+    assert row.endswith("not defined")
+
+
+def test_an_infinite_target_with_a_finite_gradient_is_not_a_disagreement():
+    result = gradcli("grad", "x + 1/0", "--x", "1")
+    assert result.exit_code == 4
+    assert "disagree:" not in result.stdout and " NO" not in result.stdout
+    assert "not defined at x = 1: '/' divides by zero (input values 1.0, 0.0)" in result.stdout
+
+
+def test_plain_keeps_its_lines_and_says_it_on_stderr():
+    result = gradcli("grad", "(x**2+1)/(x-1)", "--x", "1", "--plain")
+    assert (result.exit_code, result.stdout) == (4, "nan\n")
+    assert result.stderr.rstrip().endswith(DIVIDES)
+    assert "warning: '/' produced inf from input values 2.0, 0.0" in result.stderr
+
+
+def test_json_says_neither_and_why():
+    result = gradcli("grad", "(x**2+1)/(x-1)", "--x", "1", "--json", "--check")
+    assert result.exit_code == 4
+    document = json.loads(result.stdout)
+    check = document["results"][0]["check"]["x"]
+    assert (check["agrees"], check["defined"]) == (None, False)
+    assert document["not_defined"] == DIVIDES
+    fine = json.loads(gradcli("grad", "x**2", "--x", "3", "--json", "--check").stdout)
+    assert "not_defined" not in fine and fine["results"][0]["check"]["x"]["defined"] is True
+
+
+def test_a_derivative_the_backward_pass_makes_infinite_is_named():
+    result = gradcli("grad", "sqrt(x)", "--x", "0", "--plain")
+    assert (result.exit_code, result.stdout) == (4, "inf\n")
+    assert "not defined at x = 0: its derivative with respect to x is inf" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("jacobian", "[1/x, x]", "--x", "0"),
+        ("hessian", "1/x", "--x", "0"),
+        ("tape", "1/x", "--x", "0"),
+        ("grad", "1/x", "--x", "0", "--order", "2"),
+        ("grad", "log(x)", "--x", "[0, 1]", "--json"),
+        ("hessian", "1/x", "--x", "0", "--json"),
+        ("tape", "1/x", "--x", "0", "--json"),
+    ],
+)
+def test_every_command_that_differentiates_says_not_defined(args):
+    result = gradcli(*args)
+    assert result.exit_code == 4, result.output
+    assert "not defined at x = " in result.stdout
+    assert "disagree:" not in result.stdout
+
+
+def test_a_defined_result_still_exits_0():
+    for args in [("grad", "x**2", "--x", "3"), ("hessian", "x**3", "--x", "1")]:
+        assert gradcli(*args).exit_code == 0
+
+
+def test_check_at_a_point_where_the_derivative_is_not_defined():
+    result = gradcli("check", "1/x", "--expect", "-1/x**2", "--x", "0")
+    assert result.exit_code == 4
+    assert result.stderr.startswith(
+        "not defined: the derivative of 1/x at x = 0 ('/' divides by zero (input values 1.0, "
+        "0.0)): no answer is right or wrong there"
+    )
+
+
+# ---------------------------------------------------------------- check --expect: rounding
+
+
+def test_a_rounded_answer_is_said_to_be_rounded():
+    result = gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1")  # cos(1) = 0.5403...
+    assert result.exit_code == 0
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("right when rounded to 1 decimal place (0.5403023059...)")
+    assert not first.startswith("right:")
+    document = json.loads(
+        gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", "--json").stdout
+    )
+    assert (document["verdict"], document["rounded_to"]) == ("right-when-rounded", 1)
+
+
+def test_a_full_answer_is_right_not_rounded():
+    result = gradcli("check", "sin(x)", "--expect", "0.5403023058681398", "--x", "1")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("right: at x = 1, the derivative of sin(x) with respect to x")
+
+
+def test_exact_and_tol_compare_strictly():
+    exact = gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", "--exact")
+    assert exact.exit_code == 1
+    assert exact.stdout.startswith("wrong: at x = 1, the derivative of sin(x) with respect to x")
+    assert "is 0.5403023059, not 0.5" in exact.stdout
+    within = gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", "--tol", "0.05")
+    assert within.exit_code == 0 and "(within --tol 0.05)" in within.stdout
+    document = json.loads(
+        gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", "--tol", "0.05", "--json").stdout
+    )
+    assert (document["verdict"], document["tolerance"]) == ("right", 0.05)
+    assert gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", "--tol", "0.01").exit_code == 1
+    # --tol applies to formulas at every sampled point too
+    assert gradcli("check", "x**2", "--expect", "2.01*x", "--tol", "0.1").exit_code == 0
+    assert gradcli("check", "x**2", "--expect", "2.01*x").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (("--exact", "--tol", "0.1"), "choose --exact or --tol, not both"),
+        (("--tol", "nan"), "--tol must be a finite number >= 0"),
+        (("--tol", "-1"), "--tol must be a finite number >= 0"),
+    ],
+)
+def test_bad_tolerances_exit_2(extra, message):
+    result = gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", *extra)
+    assert result.exit_code == 2 and message in result.stderr
