@@ -24,10 +24,8 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
     render = renderer(derivative)
     for warning in result.evaluation.warnings:
         click.echo(warning, err=True)
-    if fmt in ("plain", "csv", "dot") and not result.defined:  # the table and JSON say it
-        from gradcli.render.undefined import sentence
-
-        click.echo(sentence(result), err=True)
+    if fmt in ("plain", "csv", "dot"):  # the table and JSON say these themselves
+        _notes_to_stderr(result)
     if fmt == "json":
         text = render.to_json(result)
     elif fmt == "plain":
@@ -43,6 +41,21 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
     if not result.agrees:
         return ExitCode.CHECK_DISAGREES
     return ExitCode.OK if result.defined else ExitCode.NOT_DEFINED
+
+
+def _notes_to_stderr(result) -> None:
+    """The kinks (`render.kinks`) and what is not defined (`render.undefined`), on stderr."""
+    kinks = getattr(result, "kinks", ())
+    if kinks:
+        from gradcli.render.kinks import sentence as kink
+
+        several = len(result.evaluation.results) > 1
+        for item in kinks:
+            click.echo(kink(item, several), err=True)
+    if not result.defined:
+        from gradcli.render.undefined import sentence
+
+        click.echo(sentence(result), err=True)
 
 
 def renderer(derivative: Derivative):

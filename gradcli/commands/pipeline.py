@@ -14,7 +14,7 @@ import sys
 from typing import NoReturn
 
 from gradcli.program.compute import compute
-from gradcli.program.records import Derivative, Request
+from gradcli.program.records import GRADIENT, Derivative, Request
 from gradcli.record import replace
 
 from .arguments import COMMAND_OPTION_NAMES, build_request
@@ -31,6 +31,10 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     fmt = _format(options, derivative)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
+    if derivative == GRADIENT and fmt != "csv":  # a row per point: kinks are for one point
+        from gradcli.program.kinks import find_kinks
+
+        result = replace(result, kinks=find_kinks(request, result.evaluation))
     result = _symbolic(request, result, derivative, wants_check(options, fmt))
     if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
         from .homework import check_csv

@@ -215,6 +215,9 @@ def _describe(op: Op, node) -> str:
     return f"{op.name}()" if op.public else op.name if op.name != "getitem" else "indexing"
 
 
+describe = _describe  # an operation as messages name it: '/', log(), indexing
+
+
 def _op_span(node):
     return node.op_span if isinstance(node, (s.Binary, s.Compare)) else node.span
 

@@ -163,19 +163,38 @@ class Check(Record):
     defined: bool
 
 
+class Kink(Record):
+    """A source element at which a target is not differentiable (`program.kinks`): the
+    derivatives of the target's sum from each side (None: not defined on that side; +-inf), the
+    tape's value there (TensorFlow's convention), and the operations found at one of their kinks
+    ("abs() at 0") with the registry's conventions ("abs'(0) = 0")."""
+
+    __slots__ = ("target", "source", "at", "operations", "conventions", "left", "right", "gradient")
+    target: str
+    source: str  # "x", or "x[1]" for an element
+    at: float  # the source element's value
+    operations: tuple[str, ...]
+    conventions: tuple[str, ...]
+    left: float | None
+    right: float | None
+    gradient: float
+
+
 class Report(Record):
     """An evaluation and, per target, the cross-check of each source (None when not asked).
 
     `kind` says what the results' `gradients` hold: "gradient", derivatives of order
-    `evaluation.order`, or "jacobian", of shape target.shape + source.shape.
+    `evaluation.order`, or "jacobian", of shape target.shape + source.shape. `kinks`: the source
+    elements where a target is not differentiable (grad only).
     """
 
-    __slots__ = ("evaluation", "checks", "notes", "kind")
-    _defaults = {"checks": (), "notes": (), "kind": "gradient"}
+    __slots__ = ("evaluation", "checks", "notes", "kind", "kinks")
+    _defaults = {"checks": (), "notes": (), "kind": "gradient", "kinks": ()}
     evaluation: Evaluation
     checks: tuple  # per result: dict source -> Check, or None
     notes: tuple[str, ...]
     kind: str  # "gradient" | "jacobian"
+    kinks: tuple[Kink, ...]
 
     @property
     def agrees(self) -> bool:

@@ -233,6 +233,7 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
     evaluation = report.evaluation
     out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
     out += target_blocks(report, ascii=ascii)
+    out += _kink_lines(report)
     out += [None, watched_block(evaluation)]
     out += check_blocks(report, ascii=ascii)
     out += undefined_block(report)
@@ -240,6 +241,16 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
         out.append(None)
     out += [Text(str(note), style="dim") for note in report.notes]
     return print_blocks(out, color=color, width=width)
+
+
+def _kink_lines(report: Report) -> list:
+    """A note per source element at a kink (`render.kinks.sentence`), under the gradients."""
+    from rich.text import Text
+
+    from .kinks import sentence
+
+    several = len(report.evaluation.results) > 1
+    return [Text(sentence(kink, several), style="yellow") for kink in report.kinks]
 
 
 def target_blocks(report: Report, *, ascii: bool) -> list:

@@ -32,7 +32,14 @@ def sentence(result) -> str | None:
 
 
 def with_undefined(result, document: dict) -> dict:
-    """The JSON document, with "not_defined" (the sentence) last when a value is not a number."""
+    """The JSON document, with "not_defined" (the sentence) last when a value is not a number,
+    and each result's "kinks" (`render.kinks`) when it has some."""
+    from .kinks import to_dict
+
+    for kink in getattr(result, "kinks", ()):
+        for entry in document.get("results", ()):
+            if entry["target"] == kink.target:
+                entry.setdefault("kinks", []).append(to_dict(kink))
     said = sentence(result)
     return document if said is None else {**document, "not_defined": said}
 

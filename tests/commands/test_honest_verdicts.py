@@ -149,3 +149,59 @@ def test_exact_and_tol_compare_strictly():
 def test_bad_tolerances_exit_2(extra, message):
     result = gradcli("check", "sin(x)", "--expect", "0.5", "--x", "1", *extra)
     assert result.exit_code == 2 and message in result.stderr
+
+
+# ---------------------------------------------------------------- kinks
+
+
+@pytest.mark.parametrize(
+    "program, value, operation, left, right, shown",
+    [
+        ("abs(x)", "0", "abs() at 0", "-1", "1", "0"),
+        ("relu(x)", "0", "relu() at 0", "0", "1", "0"),
+        ("leaky_relu(x)", "0", "leaky_relu() at 0", "0.2", "1", "0.2"),
+        ("maximum(x, 2)", "2", "maximum() at a tie", "0", "1", "1"),
+        ("minimum(x, 2)", "2", "minimum() at a tie", "1", "0", "1"),
+        ("where(x < 0, -x, 2*x)", "0", "'<' between equal values (a switch)", "-1", "2", "2"),
+        ("clip(x, 0, 1)", "1", "clip() at a bound", "1", "0", "1"),
+        ("sqrt(x)", "0", "sqrt() at 0", "not defined", "inf", "inf"),
+    ],
+)
+def test_a_kink_is_noted_with_its_one_sided_derivatives(
+    program, value, operation, left, right, shown
+):
+    result = gradcli("grad", program, "--x", value, "--plain")
+    assert result.exit_code == (4 if shown == "inf" else 0)  # sqrt'(0) is inf: not defined
+    note = (
+        f"note: x = {value} is a kink ({operation}): the derivative from the left is {left}, "
+        f"from the right {right}; the gradient shown, {shown}, is TensorFlow's convention there"
+    )
+    assert note in result.stderr
+    assert note.replace("\n", " ") in " ".join(
+        gradcli("grad", program, "--x", value).stdout.split()
+    )
+
+
+def test_a_kink_in_json_and_of_one_element():
+    result = gradcli("grad", "sum(abs(x))", "--x", "[0, 1, -2]", "--json")
+    assert result.exit_code == 0
+    (kink,) = json.loads(result.stdout)["results"][0]["kinks"]
+    assert kink == {
+        "source": "x[0]",
+        "at": 0.0,
+        "left": -1.0,
+        "right": 1.0,
+        "gradient": 0.0,
+        "operations": ["abs() at 0"],
+        "conventions": ["abs'(0) = 0"],
+    }
+
+
+@pytest.mark.parametrize(
+    "program, value",
+    [("abs(x)", "1"), ("maximum(x, x)", "1"), ("elu(x)", "0"), ("x**2", "0"), ("relu(x)", "-1")],
+)
+def test_no_kink_no_note(program, value):
+    result = gradcli("grad", program, "--x", value, "--json")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "kinks" not in json.loads(result.stdout)["results"][0]
