@@ -8,7 +8,7 @@ forward run the checks compare against (`forward`) and their tolerances (`tolera
 step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
 view, `steps` holds its records); and the homework commands' numbers: a program at one point
 (`point`), an answer compared with the tape's derivative (`comparison`), a plot's curve and its
-extrema (`curve`).
+extrema (`curve`); the kinks at a point and their one-sided derivatives (`kinks`).
 
 Knows the language and the engine. It must not know sympy, rich or click: its results are plain
 records (no tapes, no tensors) that a check or a renderer reads.

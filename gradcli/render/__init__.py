@@ -4,7 +4,8 @@ Holds the grad report's outputs and the value formatters every output shares (`r
 rich tables every table output shares (`tables`), the Jacobian and Hessian outputs
 (`calculus`), the tape's outputs (`tape`), and the homework commands' outputs: `diff`'s
 formulas (`formulas`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
-plot (`plot`) and their numbers (`numbers`). The only part that imports rich (inside the
+plot (`plot`) and their numbers (`numbers`); what is not defined (`undefined`) and the notes
+at a kink (`kinks`). The only part that imports rich (inside the
 functions that draw a table: start-up time) and matplotlib.
 
 Reads only the plain records of `gradcli.program.records` and its siblings. It must not run a
