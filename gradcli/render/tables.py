@@ -278,10 +278,12 @@ def target_blocks(report: Report, *, ascii: bool) -> list:
             heading.append(" =\n" + "\n".join("  " + line for line in shown.splitlines()))
         else:
             heading.append(" = " + shown)
-        has_notes = bool(result.reasons)
+        gathered = _unwatched_constants(evaluation, result)
+        shown_sources = [s for s in in_source_order(result.gradients, sources) if s not in gathered]
+        has_notes = any(s in result.reasons for s in shown_sources)
         columns = ("source", "shape", "gradient" if order == 1 else "derivative")
         gradients = new_table(title, *columns, *(("note",) if has_notes else ()), ascii=ascii)
-        for source in in_source_order(result.gradients, sources):
+        for source in shown_sources:
             shape_of_source = source_shape(report, result, source)
             row = [
                 Text(source),
@@ -291,8 +293,33 @@ def target_blocks(report: Report, *, ascii: bool) -> list:
             if has_notes:
                 row.append(Text(str(result.reasons.get(source, "")), style="dim"))
             gradients.add_row(*row)
-        out += [None, heading, gradients if result.gradients else Text("no sources", style="dim")]
+        out += [None, heading]
+        if shown_sources:
+            out.append(gradients)
+        elif not gathered:
+            out.append(Text("no sources", style="dim"))
+        if gathered:
+            out.append(
+                Text(
+                    f"constants, not watched: {', '.join(gathered)} "
+                    "(add --watch NAME for a gradient)",
+                    style="dim",
+                )
+            )
     return out
+
+
+def _unwatched_constants(evaluation, result) -> list[str]:
+    """The sources whose gradient is None because they are constants nobody watched: one line
+    under the gradients names them all (a model's loss shows w and b first, not a row per X)."""
+    return [
+        source
+        for source, gradient in result.gradients.items()
+        if gradient is None
+        and source in evaluation.inputs
+        and evaluation.inputs[source].kind == "constant"
+        and str(result.reasons.get(source, "")).startswith("constant: not watched")
+    ]
 
 
 def check_blocks(report: Report, *, ascii: bool) -> list:

@@ -205,3 +205,32 @@ def test_no_kink_no_note(program, value):
     result = gradcli("grad", program, "--x", value, "--json")
     assert result.exit_code == 0 and result.stderr == ""
     assert "kinks" not in json.loads(result.stdout)["results"][0]
+
+
+# ---------------------------------------------------------------- answers that read well
+
+
+def test_unwatched_constants_are_gathered_in_one_line_of_the_table():
+    args = ("grad", "mean((w*X + b - t)**2)", "--w", "0.5", "--b", "0")
+    args += ("--const", "X=[1,2,3]", "--const", "t=[2,4,6]", "--no-check")
+    table = gradcli(*args).stdout
+    assert "w       ()     -14.0\nb       ()     -6.0\n" in table
+    assert "constants, not watched: X, t (add --watch NAME for a gradient)" in table
+    assert "None" not in table
+    # scripts keep every source
+    assert gradcli(*args, "--plain").stdout == "-14.0\n-6.0\nNone\nNone\n"
+    document = json.loads(gradcli(*args, "--json").stdout)
+    assert document["results"][0]["gradients"] == {"w": -14.0, "b": -6.0, "X": None, "t": None}
+    frozen = gradcli("grad", "x*y", "--x", "1", "--frozen", "y=2", "--no-check").stdout
+    assert "y       ()     None      frozen variable" in frozen  # only constants are gathered
+
+
+def test_a_list_of_expressions_has_one_jacobian_matrix():
+    args = ("jacobian", "[x*y, x+y, sin(x)]", "--x", "1", "--y", "2")
+    table = gradcli(*args, "--no-check").stdout
+    assert "Jacobian d([x*y, x+y, sin(x)])/d(x, y), shape (3, 2)\n" in table
+    assert "x*y             2.0           1.0\n" in table
+    assert "sin(x)          0.5403023059  0.0\n" in table
+    assert table.count("Jacobian d") == 1
+    plain = gradcli(*args, "--plain")
+    assert plain.stdout == "2.0 1.0\n1.0 1.0\n0.5403023058681398 0.0\n"
