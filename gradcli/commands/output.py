@@ -17,7 +17,7 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def emit(result, fmt: str, derivative: Derivative) -> int:
+def emit(result, fmt: str, derivative: Derivative, labels: bool = False) -> int:
     """Write the result (a `Report`, `HessianResult` or `TapeView`) in the chosen format; warnings
     to stderr (and with --plain, csv or dot, the sentence saying what is not defined). Returns the
     exit code: 1 when a check disagrees, else 4 when a value or a derivative is nan or inf."""
@@ -29,7 +29,7 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
     if fmt == "json":
         text = render.to_json(result)
     elif fmt == "plain":
-        text = render.to_plain(result)
+        text = render.to_plain(result, labels=labels)
     elif fmt == "csv":
         text = render.to_csv(result)
     elif fmt == "dot":  # gradcli tape --dot

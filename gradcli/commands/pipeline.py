@@ -18,7 +18,7 @@ from gradcli.program.records import GRADIENT, Derivative, Request
 from gradcli.record import replace
 
 from .arguments import COMMAND_OPTION_NAMES, build_request
-from .options import format_without_csv, output_format, wants_check
+from .options import format_without_csv, output_format, require_plain_for_labels, wants_check
 from .output import emit
 
 __all__ = ["differentiate"]
@@ -29,6 +29,7 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     and the exit code (1 when a check disagrees, else 4 when a value or derivative is not defined:
     nan or inf). Errors raise, for the group to report."""
     fmt = _format(options, derivative)
+    require_plain_for_labels(options.get("labels", False), fmt)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
     if derivative == GRADIENT and fmt != "csv":  # a row per point: kinks are for one point
@@ -40,7 +41,7 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
         from .homework import check_csv
 
         check_csv(request, result.evaluation)
-    sys.exit(emit(result, fmt, derivative))
+    sys.exit(emit(result, fmt, derivative, labels=options.get("labels", False)))
 
 
 def _format(options: dict, derivative: Derivative) -> str:

@@ -223,14 +223,16 @@ def jacobian_to_dict(report) -> dict:
     return document
 
 
-def _row_text(cells) -> str:
-    return " ".join(format_value(cell, "plain") for cell in cells)
+def _row_text(cells, label: str | None = None) -> str:
+    text = " ".join(format_value(cell, "plain") for cell in cells)
+    return text if label is None else f"{label}: {text}"
 
 
-def jacobian_to_plain(report) -> str:
+def jacobian_to_plain(report, labels: bool = False) -> str:
     """Per target, one matrix, a row per line: a row per element of the target, a column per
     element of every source in order (`None` for a source without a gradient), numbers as grad's
-    plain values separated by spaces; targets separated by a blank line."""
+    plain values separated by spaces; targets separated by a blank line. `labels`: each row
+    starts with its output (`x*y: 2.0 1.0`)."""
     evaluation = report.evaluation
     shapes = _source_shapes(evaluation)
     blocks = []
@@ -244,7 +246,8 @@ def jacobian_to_plain(report) -> str:
             else:
                 columns.append(np.asarray(value, dtype=object).reshape(size, -1))
         matrix = np.concatenate(columns, axis=1) if columns else np.empty((size, 0), object)
-        blocks.append("\n".join(_row_text(row) for row in matrix))
+        names = output_labels(result.target, np.shape(result.value)) if labels else [None] * size
+        blocks.append("\n".join(_row_text(row, name) for row, name in zip(matrix, names)))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -355,9 +358,10 @@ def hessian_to_dict(result) -> dict:
     )
 
 
-def hessian_to_plain(result) -> str:
+def hessian_to_plain(result, labels: bool = False) -> str:
     """The Hessian over every element of every source, a row per line (x, then y, ...), numbers
-    as grad's plain values separated by spaces; `None` for a block whose gradient is None."""
+    as grad's plain values separated by spaces; `None` for a block whose gradient is None.
+    `labels`: each row starts with its source element (`x: ...`, `x[0]: ...`)."""
     target = result.target
     names = list(result.blocks)
     sizes = {
@@ -376,7 +380,12 @@ def hessian_to_plain(result) -> str:
             else:
                 parts.append(np.asarray(block, dtype=object).reshape(sizes[a], sizes[b]))
         if parts:
-            lines += [_row_text(row) for row in np.concatenate(parts, axis=1)]
+            shape = np.shape(target.gradients[a]) if target.gradients[a] is not None else ()
+            row_labels = matrix_labels(a, shape, len(shape)) if labels else [None] * sizes[a]
+            if len(row_labels) != sizes[a]:
+                row_labels = [f"{a}[{i}]" for i in range(sizes[a])]
+            rows = np.concatenate(parts, axis=1)
+            lines += [_row_text(row, label) for row, label in zip(rows, row_labels)]
     return "\n".join(lines) + "\n"
 
 

@@ -16,12 +16,26 @@ def to_text(fmt: str, context: dict, derivatives: list[dict], simplified: list[b
     if fmt == "json":
         return to_json(context, derivatives, simplified)
     if fmt == "latex":
-        return "\n".join(d["latex"] for d in derivatives)
+        if len(derivatives) == 1:
+            return derivatives[0]["latex"]
+        # several: each line says which partial derivative it is, as a textbook writes it
+        return "\n".join(
+            f"{_partial(name, context['order'])} = {d['latex']}"
+            for name, d in zip(context["wrt"], derivatives)
+        )
     if fmt == "plain":
-        if point:
-            return "\n".join(repr(float(d["value"])) for d in derivatives)
-        return "\n".join(d["text"] for d in derivatives)
+        lines = [repr(float(d["value"])) if point else d["text"] for d in derivatives]
+        if context.get("labels"):
+            lines = [f"{name}: {line}" for name, line in zip(context["wrt"], lines)]
+        return "\n".join(lines)
     return to_pretty(derivatives, point)
+
+
+def _partial(name: str, order: int) -> str:
+    """\\frac{\\partial f}{\\partial x}, or of order N: \\frac{\\partial^{2} f}{\\partial x^{2}}."""
+    if order == 1:
+        return f"\\frac{{\\partial f}}{{\\partial {name}}}"
+    return f"\\frac{{\\partial^{{{order}}} f}}{{\\partial {name}^{{{order}}}}}"
 
 
 def to_json(context: dict, derivatives: list[dict], simplified: list[bool]) -> str:

@@ -301,13 +301,16 @@ def json_document(data: Any) -> str:
 # ---------------------------------------------------------------- plain
 
 
-def to_plain(report: Report) -> str:
-    """One line per source (its gradient, `format_value(..., "plain")`), a block per target."""
+def to_plain(report: Report, labels: bool = False) -> str:
+    """One line per source (its gradient, `format_value(..., "plain")`), a block per target;
+    `labels`: each line starts with its source (`x: 6.0`; `dz/dx: 108.0` with several targets)."""
     evaluation = report.evaluation
+    several, order = len(evaluation.results) > 1, evaluation.order
     blocks = []
     for result in evaluation.results:
         lines = [
-            format_value(result.gradients[s], "plain")
+            (f"{_derivative_label(result.target, s, order) if several else s}: " if labels else "")
+            + format_value(result.gradients[s], "plain")
             for s in in_source_order(result.gradients, evaluation.sources)
         ]
         blocks.append("\n".join(lines))

@@ -243,8 +243,9 @@ def tape_to_dict(view) -> dict:
     )
 
 
-def tape_to_plain(view) -> str:
-    """One line per event, for scripts: forward steps, backward contributions, sums, gradients."""
+def tape_to_plain(view, labels: bool = False) -> str:
+    """One line per event, for scripts: forward steps, backward contributions, sums, gradients.
+    Each line already starts with what it is (`gradient x 6.0`): `labels` changes nothing."""
 
     def v(value) -> str:
         return format_value(value, "plain")

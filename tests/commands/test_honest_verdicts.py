@@ -234,3 +234,28 @@ def test_a_list_of_expressions_has_one_jacobian_matrix():
     assert table.count("Jacobian d") == 1
     plain = gradcli(*args, "--plain")
     assert plain.stdout == "2.0 1.0\n1.0 1.0\n0.5403023058681398 0.0\n"
+
+
+def test_labels_prefix_each_plain_line_with_its_source():
+    assert gradcli("grad", "x**2", "--x", "3", "--plain").stdout == "6.0\n"  # unchanged
+    assert gradcli("grad", "x**2", "--x", "3", "--plain", "--labels").stdout == "x: 6.0\n"
+    several = ("grad", "y = x*x; z = y*y", "--x", "3", "--target", "z", "--target", "y")
+    assert gradcli(*several, "--plain", "--labels").stdout == "dz/dx: 108.0\n\ndy/dx: 6.0\n"
+    jacobian = gradcli("jacobian", "[x*y, sin(x)]", "--x", "0", "--y", "2", "--plain", "--labels")
+    assert jacobian.stdout == "x*y: 2.0 0.0\nsin(x): 1.0 0.0\n"
+    hessian = gradcli("hessian", "x**2 * y", "--x", "3", "--y", "2", "--plain", "--labels")
+    assert hessian.stdout == "x: 4.0 6.0\ny: 6.0 0.0\n"
+    diff = gradcli("diff", "x**2*y", "--plain", "--labels")
+    assert diff.stdout == "x: 2*x*y\ny: x**2\n"
+    wrong = gradcli("grad", "x**2", "--x", "3", "--labels")
+    assert wrong.exit_code == 2 and "--labels is for --plain" in wrong.stderr
+
+
+def test_latex_with_several_variables_says_which_line_is_which():
+    several = gradcli("diff", "x**2*y", "--format", "latex").stdout
+    assert several == (
+        "\\frac{\\partial f}{\\partial x} = 2 x y\n\\frac{\\partial f}{\\partial y} = x^{2}\n"
+    )
+    second = gradcli("diff", "x**2*y", "--format", "latex", "--order", "2").stdout
+    assert second.startswith("\\frac{\\partial^{2} f}{\\partial x^{2}} = 2 y\n")
+    assert gradcli("diff", "x**2", "--format", "latex").stdout == "2 x\n"  # one: as before
