@@ -1,7 +1,8 @@
 """gradcli.render: a result, written for people (rich tables) or for scripts (JSON, plain, CSV).
 
 Holds the grad report's outputs and the value formatters every output shares (`report`), the
-rich tables every table output shares (`tables`), the Jacobian and Hessian outputs
+rich tables every table output shares (`tables`) and their fit to narrow terminals
+(`fitting`), the Jacobian and Hessian outputs
 (`calculus`), the tape's outputs (`tape`), and the homework commands' outputs: `diff`'s
 formulas (`formulas`), `check`'s verdict (`verdict`), `functions`' catalogue (`catalog`), the
 plot (`plot`) and their numbers (`numbers`); what is not defined (`undefined`) and the notes

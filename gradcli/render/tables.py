@@ -153,8 +153,10 @@ def print_blocks(blocks: list, *, color: bool, width: int | None = None) -> str:
         console = Console(force_terminal=True, color_system="auto", **common)
     else:
         console = Console(force_terminal=False, color_system=None, no_color=True, **common)
+    from .fitting import fitted  # narrow terminals: no word cut in two
+
     for item in blocks:
-        console.print() if item is None else console.print(item)
+        console.print() if item is None else console.print(fitted(item, width))
     text = buffer.getvalue()
     if not color:
         text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

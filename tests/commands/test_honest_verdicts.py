@@ -259,3 +259,32 @@ def test_latex_with_several_variables_says_which_line_is_which():
     second = gradcli("diff", "x**2*y", "--format", "latex", "--order", "2").stdout
     assert second.startswith("\\frac{\\partial^{2} f}{\\partial x^{2}} = 2 y\n")
     assert gradcli("diff", "x**2", "--format", "latex").stdout == "2 x\n"  # one: as before
+
+
+NARROW_COMMANDS = [
+    ("grad", "y = x0**2 + x1**2 + x2**2", "--x0", "3", "--frozen", "x1=3", "--const", "x2=3"),
+    ("grad", "mean((w*X + b - t)**2)", "--w", "0.5", "--b", "0", "--const", "X=[1,2,3]"),
+    ("hessian", "x**2 * y + sin(x*y)", "--x", "0.7", "--y", "-1.3"),
+    ("jacobian", "[x*y, x+y, sin(x)]", "--x", "1", "--y", "2"),
+    ("tape", "y = x*x + x", "--x", "3"),
+    ("grad", "(x**2+1)/(x-1)", "--x", "1"),
+]
+
+
+@pytest.mark.parametrize("width", [40, 60])
+@pytest.mark.parametrize("args", NARROW_COMMANDS, ids=[a[1][:20] for a in NARROW_COMMANDS])
+def test_narrow_terminals_break_no_word(args, width):
+    """Every word printed at 40 or 60 columns is a word of the wide output (a header may gain a
+    colon when a table is shown as records): none is cut in the middle."""
+    run = CliRunner().invoke(cli, list(args), env={"COLUMNS": str(width)})
+    wide = CliRunner().invoke(cli, list(args), env={"COLUMNS": "1000"})
+    assert run.exit_code == wide.exit_code
+    words = set(wide.stdout.split())
+    cut = [
+        w
+        for w in run.stdout.split()
+        if w not in words and w.rstrip(":") not in words and set(w) != {"-"}  # rules: any length
+    ]
+    headers = {"max", "abs", "err:", "name:"}  # a header of several words, as records
+    assert [w for w in cut if w not in headers] == []
+    assert all(len(line) <= width for line in run.stdout.splitlines())
