@@ -37,11 +37,18 @@ def fitted(item, width: int):
         return _records(item, width)
     if not _cuts_words(item, width, texts):  # rich's own wrapping is good: keep it
         return item
-    # each column its longest word, and the room left shared by what each would take more
-    # (rich would shrink the columns by ratio, cutting words)
-    spare, wanted = available - sum(longest), [n - m for n, m in zip(natural, longest)]
-    for column, least, more in zip(item.columns, longest, wanted):
-        column.width = least + (spare * more // sum(wanted) if sum(wanted) else 0)
+
+    # each column its longest word, and as much more as the others up to its natural width: the
+    # highest common level that fits (rich would shrink by ratio, cutting words)
+    def widths_at(level: int) -> list[int]:
+        return [min(n, max(m, level)) for m, n in zip(longest, natural)]
+
+    level = 0
+    while sum(widths_at(level + 1)) <= available and level < max(natural):
+        level += 1
+    widths = widths_at(level)
+    for column, size in zip(item.columns, widths):
+        column.width = size
     return item
 
 
