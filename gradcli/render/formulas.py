@@ -6,7 +6,7 @@ pretty form and value at the point (if one was given), and whether it is the sim
 
 from __future__ import annotations
 
-from .numbers import format_point, json_number, short
+from .numbers import cut_terms, format_point, json_number, short
 
 
 def to_text(fmt: str, context: dict, derivatives: list[dict], simplified: list[bool]) -> str:
@@ -24,11 +24,11 @@ def to_text(fmt: str, context: dict, derivatives: list[dict], simplified: list[b
             for name, d in zip(context["wrt"], derivatives)
         )
     if fmt == "plain":
-        lines = [repr(float(d["value"])) if point else d["text"] for d in derivatives]
+        lines = [repr(float(d["value"])) if point else cut_terms(d["text"]) for d in derivatives]
         if context.get("labels"):
             lines = [f"{name}: {line}" for name, line in zip(context["wrt"], lines)]
         return "\n".join(lines)
-    return to_pretty(derivatives, point)
+    return to_pretty(derivatives, point, context["wrt"], context["order"])
 
 
 def _partial(name: str, order: int) -> str:
@@ -61,11 +61,17 @@ def to_json(context: dict, derivatives: list[dict], simplified: list[bool]) -> s
     return json_document(document)
 
 
-def to_pretty(derivatives: list[dict], point: dict | None) -> str:
-    """Each derivative's equation, and its value at the point, in blocks apart."""
+def to_pretty(
+    derivatives: list[dict], point: dict | None, names: list | None = None, order: int = 1
+) -> str:
+    """Each derivative's equation, and its value at the point, in blocks apart; a long one on
+    one line, cut after its first terms (`cut_terms`)."""
     blocks = []
-    for d in derivatives:
+    for index, d in enumerate(derivatives):
         block = d["pretty"]
+        if cut_terms(d["text"]) != d["text"] and names is not None:
+            power = "" if order == 1 else f"^{order}"
+            block = f"d{power}/d{names[index]}{power} = {cut_terms(d['text'])}"
         if point:
             block += f"\n\nat {format_point(point)}: {short(d['value'])}"
         blocks.append(block)

@@ -8,7 +8,7 @@ answer, the input (`wrt`), the point (or None) and, for the text, whether the an
 
 from __future__ import annotations
 
-from .numbers import format_point, json_number, short
+from .numbers import cut_terms, format_point, json_number, short
 
 
 def to_json(context: dict, outcome: str, numeric: dict, symbolic: dict) -> str:
@@ -56,7 +56,7 @@ def to_text(context: dict, outcome: str, numeric: dict, symbolic: dict) -> str:
     else:
         lines = _wrong_lines(context, numeric, symbolic, of)
     if symbolic["derivative"] is not None:
-        lines.append(f"  the derivative is  {symbolic['derivative']}")
+        lines.append(f"  the derivative is  {cut_terms(symbolic['derivative'])}")
     return "\n".join(lines)
 
 

@@ -288,3 +288,16 @@ def test_narrow_terminals_break_no_word(args, width):
     headers = {"max", "abs", "err:", "name:"}  # a header of several words, as records
     assert [w for w in cut if w not in headers] == []
     assert all(len(line) <= width for line in run.stdout.splitlines())
+
+
+def test_a_long_derivative_is_cut_with_how_many_terms_and_whole_in_json():
+    program = " + ".join(f"sin({i}*x)*x**{i}" for i in range(1, 40))
+    for args in [(), ("--plain",)]:
+        shown = gradcli("diff", program, *args).stdout
+        assert shown.rstrip().endswith("+ ... (64 more terms; --format json gives it whole)")
+        assert len(shown) < 400
+    whole = json.loads(gradcli("diff", program, "--json").stdout)["derivatives"][0]["derivative"]
+    assert whole.count(" + ") == 77 and "..." not in whole
+    verdict = gradcli("check", program, "--expect", "x").stdout
+    assert "(64 more terms; --format json gives it whole)" in verdict
+    assert gradcli("diff", "x**2*sin(x)", "--plain").stdout == "x**2*cos(x) + 2*x*sin(x)\n"
