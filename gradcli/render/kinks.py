@@ -7,6 +7,8 @@ what `--json` carries in a result's `"kinks"`.
 
 from __future__ import annotations
 
+import math
+
 from .numbers import json_number, short
 
 __all__ = ["sentence", "to_dict"]
@@ -21,6 +23,13 @@ def sentence(kink, several: bool = False) -> str:
     1; the gradient shown, 0, is TensorFlow's convention there (abs'(0) = 0)`."""
     of = f" of {kink.target}" if several else ""
     conventions = f" ({'; '.join(kink.conventions)})" if kink.conventions else ""
+    infinite = [side is not None and math.isinf(side) for side in (kink.left, kink.right)]
+    if all(infinite):  # both one-sided differences grow without bound: a jump
+        return (
+            f"note: {kink.source} = {short(kink.at)} is a jump{of} ({', '.join(kink.operations)}):"
+            f" the function is not continuous there; the gradient shown, "
+            f"{short(kink.gradient)}, is TensorFlow's convention there{conventions}"
+        )
     return (
         f"note: {kink.source} = {short(kink.at)} is a kink{of} ({', '.join(kink.operations)}): "
         f"the derivative from the left is {_side(kink.left)}, from the right "

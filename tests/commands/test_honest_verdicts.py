@@ -301,3 +301,13 @@ def test_a_long_derivative_is_cut_with_how_many_terms_and_whole_in_json():
     verdict = gradcli("check", program, "--expect", "x").stdout
     assert "(64 more terms; --format json gives it whole)" in verdict
     assert gradcli("diff", "x**2*sin(x)", "--plain").stdout == "x**2*cos(x) + 2*x*sin(x)\n"
+
+
+def test_a_jump_is_not_called_a_kink_with_infinite_slopes():
+    result = gradcli("grad", "x * (x == 1)", "--x", "1", "--plain")
+    assert result.exit_code == 0
+    assert "note: x = 1 is a jump ('==' between equal values (a switch)): the function is not " in (
+        result.stderr
+    )
+    sign = gradcli("grad", "sign(x)", "--x", "0", "--plain")
+    assert "note: x = 0 is a jump (sign() at 0): the function is not continuous" in (sign.stderr)
