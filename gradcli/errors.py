@@ -15,6 +15,7 @@ class ExitCode(enum.IntEnum):
     CHECK_DISAGREES = 1
     BAD_INPUT = 2
     INTERNAL_ERROR = 3
+    NOT_DEFINED = 4  # a derivative or value asked for is not a number (nan, inf) at the point
 
 
 class Span:
@@ -163,6 +164,13 @@ class UsageError(GradcliError):
     """Command-line options that do not fit together."""
 
     kind = "usage"
+
+
+class NotDefinedError(GradcliError):
+    """A value or derivative the command was asked for is not defined (nan, inf) at the point."""
+
+    exit_code = ExitCode.NOT_DEFINED
+    kind = "not defined"
 
 
 class GradientError(GradcliError):

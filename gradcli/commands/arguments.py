@@ -40,6 +40,7 @@ COMMAND_OPTION_NAMES = {
     "format",
     "json",
     "plain",
+    "labels",
     "max_elements",
     "max_program_chars",
     "max_depth",

@@ -14,11 +14,17 @@ import sys
 
 import click
 
-from gradcli.errors import ExitCode, UsageError
+from gradcli.errors import ExitCode, NotDefinedError, UsageError
 from gradcli.language import syntax as s
 from gradcli.language.analysis import free_names
 from gradcli.language.limits import Limits
-from gradcli.program.comparison import Claim, decimal_tolerance, values_at
+from gradcli.program.comparison import (
+    Claim,
+    decimal_places,
+    decimal_tolerance,
+    undefined_at,
+    values_at,
+)
 from gradcli.program.point import make_request, require_scalar
 
 from .arguments import ProgramCommand, read_program
@@ -41,6 +47,8 @@ Examples:
   gradcli check "x*sin(x)" --expect "x*cos(x)"               # wrong (exit 1), with a point
   gradcli check "x**2" --expect 6 --x 3                       # a number, at the point
   gradcli check "sin(x**2)" --expect "cos(x**2)" --steps     # wrong: and how to derive it
+  gradcli check "sin(x)" --expect 0.5 --x 1                   # right when rounded (exit 0)
+  gradcli check "sin(x)" --expect 0.5 --x 1 --exact           # wrong (exit 1)
 """
 
 
@@ -65,6 +73,17 @@ Examples:
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the points."
 )
 @click.option(
+    "--exact",
+    is_flag=True,
+    help="A decimal ANSWER must be the derivative (to 1e-7 relative), not only when rounded.",
+)
+@click.option(
+    "--tol",
+    type=float,
+    metavar="TOL",
+    help="Right when |ANSWER - derivative| <= TOL (instead of the decimal places ANSWER gives).",
+)
+@click.option(
     "--steps",
     is_flag=True,
     help="When ANSWER is wrong, also show the derivative's derivation rule by rule.",
@@ -73,14 +92,16 @@ Examples:
 @JSON_FLAG
 @BUDGET_OPTION
 @TRACEBACK_FLAG
-def check(words, expect, wrt, at, points, seed, fmt, as_json, steps, budget, traceback):
-    """Is ANSWER the derivative of EXPR? Exit 0 right, 1 wrong, 2 bad input.
+def check(words, expect, wrt, at, points, seed, exact, tol, fmt, as_json, steps, budget, traceback):
+    """Is ANSWER the derivative of EXPR? Exit 0 right (or right when rounded), 1 wrong, 2 bad
+    input, 4 not defined at the point.
 
     Decided symbolically when sympy can (the difference simplifies to 0 within --budget) and
     numerically with the tape: at the given point (--x 3), and at 20 random points where both
     sides are finite, sampled from the inputs' domains. A wrong answer comes with a point where
     it fails, both values, and the correct derivative. A number (--expect 6) is compared at the
-    given point; a decimal is right when the derivative rounds to it at the digits given.
+    given point; a decimal (--expect 0.54) that is the derivative rounded to its decimal places
+    is "right when rounded"; --exact or --tol TOL compare strictly.
     With --steps, a wrong answer also comes with the derivation, as `gradcli diff --steps`.
     """
     from gradcli.symbolic.homework import compare, verdict
@@ -97,8 +118,9 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, steps, budget, tra
     require_scalar(request, "EXPR")
     require_scalar(claim_request, "ANSWER")
     number = not free_names(claim_program)
+    digits = None if exact else decimal_tolerance(claim_program)
     claim = Claim(
-        request, claim_request, inputs, wrt, point, number, decimal_tolerance(claim_program)
+        request, claim_request, inputs, wrt, point, number, digits, _tolerance(tol, exact)
     )
     numeric, symbolic = compare(claim, _at_point(claim), points, seed, budget)
     outcome = verdict(claim, numeric, symbolic)
@@ -107,14 +129,28 @@ def check(words, expect, wrt, at, points, seed, fmt, as_json, steps, budget, tra
         "answer": claim_program.source.strip(),
         "wrt": wrt,
         "point": point or None,
+        "decimals": decimal_places(claim_program) if digits is not None else None,
+        "tolerance": tol,
     }
+    right = outcome in ("right", "right-when-rounded")
     derivation = None
-    if steps and outcome != "right":
+    if steps and not right:
         from gradcli.symbolic.homework import derivation_steps
 
         derivation = derivation_steps(request, [wrt], budget)[0]
     _write_verdict(fmt, context, outcome, numeric, symbolic, number, steps, derivation)
-    sys.exit(ExitCode.OK if outcome == "right" else ExitCode.CHECK_DISAGREES)
+    sys.exit(ExitCode.OK if right else ExitCode.CHECK_DISAGREES)
+
+
+def _tolerance(tol: float | None, exact: bool) -> float | None:
+    """--tol: a finite number >= 0, and not with --exact."""
+    if tol is None:
+        return None
+    if exact:
+        raise UsageError("choose --exact or --tol, not both")
+    if not (math.isfinite(tol) and tol >= 0):
+        raise UsageError(f"--tol must be a finite number >= 0, not {tol}")
+    return tol
 
 
 def _choose_wrt(wrt: str | None, inputs: list[str]) -> str:
@@ -155,9 +191,12 @@ def _at_point(claim: Claim) -> tuple[float, float] | None:
     if not (math.isfinite(f) and math.isfinite(derivative)):
         from gradcli.render.numbers import format_point
 
-        raise UsageError(
-            f"EXPR or its derivative is not finite at {format_point(claim.point)} "
-            f"(f = {f}, d/d{claim.wrt} = {derivative}): choose another point"
+        fallback = f"d/d{claim.wrt} = {derivative}" if math.isfinite(f) else f"EXPR = {f}"
+        why = undefined_at(claim, claim.point) or fallback
+        raise NotDefinedError(
+            f"the derivative of {claim.request.program.source.strip()} at "
+            f"{format_point(claim.point)} ({why}): no answer is right or wrong there; "
+            "choose another point"
         )
     return derivative, answer
 

@@ -27,7 +27,14 @@ from .homework import (
     require_input,
     write,
 )
-from .options import JSON_FLAG, PLAIN_FLAG, TRACEBACK_FLAG, format_option
+from .options import (
+    JSON_FLAG,
+    LABELS_FLAG,
+    PLAIN_FLAG,
+    TRACEBACK_FLAG,
+    format_option,
+    require_plain_for_labels,
+)
 
 DIFF_EPILOG = """\b
 Examples:
@@ -70,9 +77,10 @@ Examples:
 @format_option("pretty", "latex", "plain", "json")
 @JSON_FLAG
 @PLAIN_FLAG
+@LABELS_FLAG
 @BUDGET_OPTION
 @TRACEBACK_FLAG
-def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, budget, traceback):
+def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, labels, budget, traceback):
     """The derivative of EXPR as a formula: d/dx for one input, the partial derivatives (the
     gradient) for several, the N-th derivative with --order N.
 
@@ -89,6 +97,7 @@ def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, budget, traceback
     from gradcli.symbolic.homework import derivatives
 
     fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "pretty")
+    require_plain_for_labels(labels, fmt)
     program, inputs, given = read_command(words, at, "diff")
     if not inputs:
         raise UsageError("EXPR has no inputs to differentiate with respect to")
@@ -109,6 +118,7 @@ def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, budget, traceback
         "order": order,
         "at": point or None,
         "wrt": names,
+        "labels": labels,
     }
     from gradcli.render.formulas import to_text  # the output's module, once there is one
 

@@ -57,6 +57,9 @@ class BudgetType(click.ParamType):
 # Options that several commands share, spelt once (each use makes a fresh click.Option).
 JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 PLAIN_FLAG = click.option("--plain", "as_plain", is_flag=True, help="Same as --format plain.")
+LABELS_FLAG = click.option(
+    "--labels", is_flag=True, help="With --plain: each line starts with its source (x: 6.0)."
+)
 TRACEBACK_FLAG = click.option(
     "--traceback", is_flag=True, hidden=True, help="Show tracebacks (developers)."
 )
@@ -149,6 +152,7 @@ def program_options(command):
         format_option(*_FORMATS, more="; csv: one row per point of an elementwise program"),
         JSON_FLAG,
         PLAIN_FLAG,
+        LABELS_FLAG,
         click.option(
             "--max-elements",
             type=click.IntRange(min=1),
@@ -208,6 +212,12 @@ def wants_check(options: dict, fmt: str) -> bool:
 
 # The settings of every command that takes PROGRAM and --NAME VALUE declarations.
 SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+def require_plain_for_labels(labels: bool, fmt: str) -> None:
+    """--labels labels --plain's lines: with another format it would be silently ignored."""
+    if labels and fmt != "plain":
+        raise UsageError(f"--labels is for --plain (the {fmt} output labels its values already)")
 
 
 def format_without_csv(options: dict, dot: bool = False) -> str:

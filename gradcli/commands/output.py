@@ -17,9 +17,11 @@ def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def emit(result, fmt: str, derivative: Derivative) -> int:
+def emit(result, fmt: str, derivative: Derivative, labels: bool = False) -> int:
     """Write the result (a `Report`, `HessianResult`, `TapeView` or `JvpResult`) in the chosen
-    format; warnings to stderr. Returns the exit code."""
+    format; warnings to stderr (and with --plain, csv or dot, the sentence saying what is not
+    defined). Returns the exit code: 1 when a check disagrees, else 4 when a value or a
+    derivative is nan or inf."""
     render = renderer(derivative)
     if getattr(result, "costs", ()):  # --mode: each mode's passes, operations and time
         from gradcli.render.forward import with_costs
@@ -27,10 +29,12 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
         render = with_costs(render)
     for warning in result.evaluation.warnings:
         click.echo(warning, err=True)
+    if fmt in ("plain", "csv", "dot"):  # the table and JSON say these themselves
+        _notes_to_stderr(result)
     if fmt == "json":
         text = render.to_json(result)
     elif fmt == "plain":
-        text = render.to_plain(result)
+        text = render.to_plain(result, labels=labels)
     elif fmt == "csv":
         text = render.to_csv(result)
     elif fmt == "dot":  # gradcli tape --dot
@@ -39,7 +43,24 @@ def emit(result, fmt: str, derivative: Derivative) -> int:
         with collector_paused():  # rich's import, the bulk of a table's time, makes no garbage
             text = render.to_table(result, color=use_color())
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return ExitCode.OK if result.agrees else ExitCode.CHECK_DISAGREES
+    if not result.agrees:
+        return ExitCode.CHECK_DISAGREES
+    return ExitCode.OK if result.defined else ExitCode.NOT_DEFINED
+
+
+def _notes_to_stderr(result) -> None:
+    """The kinks (`render.kinks`) and what is not defined (`render.undefined`), on stderr."""
+    kinks = getattr(result, "kinks", ())
+    if kinks:
+        from gradcli.render.kinks import sentence as kink
+
+        several = len(result.evaluation.results) > 1
+        for item in kinks:
+            click.echo(kink(item, several), err=True)
+    if not result.defined:
+        from gradcli.render.undefined import sentence
+
+        click.echo(sentence(result), err=True)
 
 
 def renderer(derivative: Derivative):

@@ -14,11 +14,11 @@ import sys
 from typing import NoReturn
 
 from gradcli.program.compute import compute
-from gradcli.program.records import Derivative, Request
+from gradcli.program.records import GRADIENT, Derivative, Request
 from gradcli.record import replace
 
 from .arguments import COMMAND_OPTION_NAMES, build_request
-from .options import format_without_csv, output_format, wants_check
+from .options import format_without_csv, output_format, require_plain_for_labels, wants_check
 from .output import emit
 
 __all__ = ["differentiate"]
@@ -26,17 +26,23 @@ __all__ = ["differentiate"]
 
 def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     """Run a command: click's `words` and `options` in; the result written in the chosen format,
-    and the exit code (1 when a check disagrees). Errors raise, for the group to report."""
+    and the exit code (1 when a check disagrees, else 4 when a value or derivative is not defined:
+    nan or inf). Errors raise, for the group to report."""
     fmt = _format(options, derivative)
+    require_plain_for_labels(options.get("labels", False), fmt)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
+    if derivative == GRADIENT and fmt != "csv":  # a row per point: kinks are for one point
+        from gradcli.program.kinks import find_kinks
+
+        result = replace(result, kinks=find_kinks(request, result.evaluation))
     check = wants_check(options, fmt)
     result = _symbolic(request, result, derivative, check, options.get("budget", 5.0))
     if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
         from .homework import check_csv
 
         check_csv(request, result.evaluation)
-    sys.exit(emit(result, fmt, derivative))
+    sys.exit(emit(result, fmt, derivative, labels=options.get("labels", False)))
 
 
 def _format(options: dict, derivative: Derivative) -> str:

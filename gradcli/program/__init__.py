@@ -10,7 +10,8 @@ forward run the checks compare against (`forward`) and their tolerances (`tolera
 step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
 view, `steps` holds its records); and the homework commands' numbers: a program at one point
 (`point`), an answer compared with the tape's derivative (`comparison`), a plot's curve and its
-extrema (`curve`), the critical points found numerically (`critical`); and `gradcli minimize`'s
+extrema (`curve`), the critical points found numerically (`critical`); the kinks at a point
+and their one-sided derivatives (`kinks`); and `gradcli minimize`'s
 loop (`minimize`), its records (`minimum`), its target as a function of one flat vector
 (`objective`) and each method's step (`steppers`).
 

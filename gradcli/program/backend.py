@@ -60,7 +60,8 @@ class NumericBackend:
         self.recorded: dict = {}  # span -> value the tape does not differentiate through
         self.created: list[tuple[str, Variable]] = []  # variables the program made (dense)
         self.layers = 0
-        self.nonfinite: str | None = None
+        self.nonfinite: str | None = None  # the warning: the first operation that made nan/inf
+        self.undefined: str | None = None  # the same, said short: "'/' divides by zero (...)"
 
     # ------------------------------------------------------------ inputs
 
@@ -194,12 +195,29 @@ class NumericBackend:
             f"warning: {_describe(op, node)} produced {what} from input values "
             f"{shown}\n{caret_lines(source, node.span)}"
         )
+        self.undefined = _undefined(op, node, inputs, value, shown)
+
+
+def _undefined(op: Op, node, inputs: list, value: np.ndarray, shown: str) -> str:
+    """What made the first nan or inf, said short: "'/' divides by zero (input values 2.0,
+    0.0)", "log() gives -inf (input value 0.0)"."""
+    values = "input value" if len(inputs) == 1 else "input values"
+    divisor = value_of(inputs[-1]) if len(inputs) == 2 else None
+    if isinstance(node, s.Binary) and node.op in ("/", "//", "%") and divisor is not None:
+        if np.any(divisor == 0):
+            return f"'{node.op}' divides by zero ({values} {shown})"
+    first = value[~np.isfinite(value)].flat[0]
+    what = "nan" if np.isnan(first) else "inf" if first > 0 else "-inf"
+    return f"{_describe(op, node)} gives {what} ({values} {shown})"
 
 
 def _describe(op: Op, node) -> str:
     if isinstance(node, (s.Binary, s.Compare)):
         return f"'{node.op}'"
     return f"{op.name}()" if op.public else op.name if op.name != "getitem" else "indexing"
+
+
+describe = _describe  # an operation as messages name it: '/', log(), indexing
 
 
 def _op_span(node):

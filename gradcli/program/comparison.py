@@ -34,7 +34,8 @@ class Claim:
     """ANSWER (`answer`, a request of its own) claimed to be d EXPR / d `wrt`.
 
     `point`: the given point (empty: none); `number`: ANSWER has no inputs, so it is compared at
-    the point only; `digits`: the rounding ANSWER's decimal literal allows (or None)."""
+    the point only; `digits`: the rounding ANSWER's decimal literal allows (or None: `--exact`);
+    `tolerance`: `--tol`, an absolute tolerance that replaces both (or None)."""
 
     request: Request
     answer: Request
@@ -43,10 +44,16 @@ class Claim:
     point: dict
     number: bool
     digits: float | None
+    tolerance: float | None = None
+
+    @property
+    def allowed(self) -> float | None:
+        """The gap a comparison allows on top of RTOL/ATOL: --tol, else the digits given."""
+        return self.tolerance if self.tolerance is not None else self.digits
 
 
-def decimal_tolerance(program: s.Program) -> float | None:
-    """For an ANSWER that is one decimal literal (0.54, -1.5): half a unit of its last digit."""
+def decimal_places(program: s.Program) -> int | None:
+    """For an ANSWER that is one decimal literal (0.54, -1.5): its decimal places (2, 1)."""
     if len(program.statements) != 1:
         return None
     node = program.statements[0].value
@@ -54,12 +61,17 @@ def decimal_tolerance(program: s.Program) -> float | None:
         node = node.operand
     if not isinstance(node, s.Number) or "." not in node.text or "e" in node.text.lower():
         return None
-    decimals = len(node.text.split(".", 1)[1].replace("_", ""))
-    return 0.5 * 10.0**-decimals * (1 + 1e-9)
+    return len(node.text.split(".", 1)[1].replace("_", ""))
+
+
+def decimal_tolerance(program: s.Program) -> float | None:
+    """For an ANSWER that is one decimal literal (0.54, -1.5): half a unit of its last digit."""
+    decimals = decimal_places(program)
+    return None if decimals is None else 0.5 * 10.0**-decimals * (1 + 1e-9)
 
 
 def agree(derivative: float, claim: float, digits: float | None) -> bool:
-    """The claimed value equals the derivative (within RTOL/ATOL, or the digits given)."""
+    """The claimed value equals the derivative (within RTOL/ATOL, or the gap `digits` allows)."""
     if not (math.isfinite(derivative) and math.isfinite(claim)):
         return False
     gap = abs(derivative - claim)
@@ -68,6 +80,16 @@ def agree(derivative: float, claim: float, digits: float | None) -> bool:
 
 def values_at(claim: Claim, values: dict) -> tuple[float, float, float]:
     """(f, df/dwrt by the tape, ANSWER's value) at `values`; nan where a run fails."""
+    return _run_at(claim, values)[:3]
+
+
+def undefined_at(claim: Claim, values: dict) -> str | None:
+    """The first operation of EXPR that makes a nan or an inf at `values` ("'/' divides by
+    zero (input values 1.0, 0.0)"), or None."""
+    return _run_at(claim, values)[3]
+
+
+def _run_at(claim: Claim, values: dict) -> tuple[float, float, float, str | None]:
     from .run import evaluate
 
     declarations = tuple(
@@ -87,9 +109,10 @@ def values_at(claim: Claim, values: dict) -> tuple[float, float, float]:
             )
             answer = run_value(Request(program=claim.answer.program, declarations=declarations))
         result = evaluation.results[0]
-        return float(result.value), float(result.gradients[claim.wrt]), float(answer)
+        derivative = float(result.gradients[claim.wrt])
+        return float(result.value), derivative, float(answer), evaluation.undefined
     except (GradcliError, TypeError, ValueError):
-        return math.nan, math.nan, math.nan
+        return math.nan, math.nan, math.nan, None
 
 
 def compare_numerically(
@@ -105,7 +128,8 @@ def compare_numerically(
         result["at_point"] = {
             "derivative": derivative,
             "answer": answer,
-            "agrees": agree(derivative, answer, claim.digits),
+            "agrees": agree(derivative, answer, claim.allowed),
+            "exact": agree(derivative, answer, None),  # without the digits' rounding
         }
         if claim.number:
             return result
@@ -120,7 +144,7 @@ def compare_numerically(
         for name, value in values.items():
             lo, hi = result["extent"].get(name, (value, value))
             result["extent"][name] = (min(lo, value), max(hi, value))
-        if not agree(derivative, answer, claim.digits):
+        if not agree(derivative, answer, claim.allowed):
             result["mismatch"] = {"point": values, "derivative": derivative, "answer": answer}
             break
         if result["checked"] >= count:

@@ -94,6 +94,7 @@ class Run:
             watched=tuple(names_of[id(v)] for v in watched if id(v) in names_of),
             results=results,
             warnings=(self.backend.nonfinite,) if self.backend.nonfinite else (),
+            undefined=self.backend.undefined,
             order=order,
         )
 

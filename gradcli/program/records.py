@@ -117,8 +117,17 @@ class TargetResult(Record):
 
 
 class Evaluation(Record):
-    __slots__ = ("inputs", "statements", "sources", "watched", "results", "warnings", "order")
-    _defaults = {"warnings": (), "order": 1}
+    __slots__ = (
+        "inputs",
+        "statements",
+        "sources",
+        "watched",
+        "results",
+        "warnings",
+        "order",
+        "undefined",
+    )
+    _defaults = {"warnings": (), "order": 1, "undefined": None}
     inputs: dict  # name -> InputInfo, declared first, then created
     statements: tuple  # (label, value) per statement, in order
     sources: tuple[str, ...]
@@ -126,6 +135,23 @@ class Evaluation(Record):
     results: tuple[TargetResult, ...]
     warnings: tuple[str, ...]
     order: int  # the results' "gradients" are derivatives of this order (grad --order)
+    undefined: str | None  # the first operation that made nan/inf: "'/' divides by zero (...)"
+
+    @property
+    def defined(self) -> bool:
+        """Every target's value and every derivative (not None) is a number: no nan, no inf."""
+        return all(
+            finite(result.value) and all(finite(g) for g in result.gradients.values())
+            for result in self.results
+        )
+
+
+def finite(value) -> bool:
+    """No nan or inf in `value` (None, integers and booleans are finite)."""
+    if value is None:
+        return True
+    array = np.asarray(value)
+    return array.dtype.kind not in "fc" or bool(np.isfinite(array).all())
 
 
 NOT_CHECKED = "not checked"  # a Check's method when the check ran out of its time budget
@@ -133,14 +159,19 @@ NOT_CHECKED = "not checked"  # a Check's method when the check ran out of its ti
 
 class Check(Record):
     """The cross-check of one gradient: symbolic (sympy) or finite differences, or not checked
-    (over the check's time budget: `over_budget`)."""
+    (over the check's time budget: `over_budget`).
 
-    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees")
+    `defined` is False when the tape's derivative or the target's value is not a number (nan,
+    inf): then the check neither agrees nor disagrees (`agrees` is False, and not counted)."""
+
+    __slots__ = ("method", "expression", "expected", "max_abs_err", "agrees", "defined")
+    _defaults = {"defined": True}
     method: str  # "symbolic" | "finite-difference" | NOT_CHECKED
     expression: str | None  # the symbolic derivative, when there is one; why not checked
     expected: np.ndarray | float | None
     max_abs_err: float
     agrees: bool  # True when not checked: nothing disagrees (the exit code stays 0)
+    defined: bool
 
     @classmethod
     def over_budget(cls, seconds: float) -> Check:
@@ -165,25 +196,49 @@ class Cost(Record):
     difference: float
 
 
+class Kink(Record):
+    """A source element at which a target is not differentiable (`program.kinks`): the
+    derivatives of the target's sum from each side (None: not defined on that side; +-inf), the
+    tape's value there (TensorFlow's convention), and the operations found at one of their kinks
+    ("abs() at 0") with the registry's conventions ("abs'(0) = 0")."""
+
+    __slots__ = ("target", "source", "at", "operations", "conventions", "left", "right", "gradient")
+    target: str
+    source: str  # "x", or "x[1]" for an element
+    at: float  # the source element's value
+    operations: tuple[str, ...]
+    conventions: tuple[str, ...]
+    left: float | None
+    right: float | None
+    gradient: float
+
+
 class Report(Record):
     """An evaluation and, per target, the cross-check of each source (None when not asked).
 
     `kind` says what the results' `gradients` hold: "gradient", derivatives of order
     `evaluation.order`, or "jacobian", of shape target.shape + source.shape. `costs` (for
-    `--mode`): a `Cost` per mode that computed them; empty when no mode was asked.
+    `--mode`): a `Cost` per mode that computed them; empty when no mode was asked. `kinks`: the
+    source elements where a target is not differentiable (grad only).
     """
 
-    __slots__ = ("evaluation", "checks", "notes", "kind", "costs")
-    _defaults = {"checks": (), "notes": (), "kind": "gradient", "costs": ()}
+    __slots__ = ("evaluation", "checks", "notes", "kind", "costs", "kinks")
+    _defaults = {"checks": (), "notes": (), "kind": "gradient", "costs": (), "kinks": ()}
     evaluation: Evaluation
     checks: tuple  # per result: dict source -> Check, or None
     notes: tuple[str, ...]
     kind: str  # "gradient" | "jacobian"
     costs: tuple  # Cost per mode, the reported one first
+    kinks: tuple[Kink, ...]
 
     @property
     def agrees(self) -> bool:
-        return all(c.agrees for per in self.checks if per for c in per.values())
+        """No check disagrees (those of derivatives that are not defined do not count)."""
+        return all(c.agrees or not c.defined for per in self.checks if per for c in per.values())
+
+    @property
+    def defined(self) -> bool:
+        return self.evaluation.defined
 
 
 class HessianResult(Record):
@@ -210,7 +265,14 @@ class HessianResult(Record):
     @property
     def agrees(self) -> bool:
         checked = (c for row in (self.checks or {}).values() for c in row.values())
-        return self.symmetric and all(c.agrees for c in checked)
+        symmetric = self.symmetric or not self.defined  # nan blocks are not asymmetric
+        return symmetric and all(c.agrees or not c.defined for c in checked)
+
+    @property
+    def defined(self) -> bool:
+        """The target, its gradients and every block are numbers (no nan, no inf)."""
+        blocks = (block for row in self.blocks.values() for block in row.values())
+        return self.evaluation.defined and all(finite(block) for block in blocks)
 
 
 class JvpResult(Record):
@@ -232,4 +294,10 @@ class JvpResult(Record):
 
     @property
     def agrees(self) -> bool:
-        return all(c.agrees for c in self.checks if c is not None)
+        """No check disagrees (those of derivatives that are not defined do not count)."""
+        return all(c.agrees or not c.defined for c in self.checks if c is not None)
+
+    @property
+    def defined(self) -> bool:
+        """The targets and their directional derivatives are numbers (no nan, no inf)."""
+        return self.evaluation.defined and all(finite(jvp) for jvp in self.jvps)

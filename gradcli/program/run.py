@@ -103,6 +103,7 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
         watched=tuple(names_of[id(v)] for v in tape.watched_variables() if id(v) in names_of),
         results=results,
         warnings=(backend.nonfinite,) if backend.nonfinite else (),
+        undefined=backend.undefined,
     )
 
 

@@ -140,3 +140,7 @@ class TapeView(Record):
     @property
     def agrees(self) -> bool:
         return self.report.agrees
+
+    @property
+    def defined(self) -> bool:
+        return self.evaluation.defined

@@ -26,8 +26,8 @@ from .report import (
     json_document,
     jsonable,
     report_to_dict,
-    to_plain,
 )
+from .undefined import with_undefined
 
 __all__ = ["HESSIAN", "JACOBIAN", "matrix_labels", "no_csv", "named"]
 
@@ -55,6 +55,45 @@ def matrix_labels(value_label: str, shape: tuple, axes: int) -> list[str]:
     if axes == len(shape):
         return [f"{value_label}[{', '.join(map(str, i))}]" for i in np.ndindex(shape)]
     return [f"{value_label}[{i}, :]" for i in range(shape[0])]
+
+
+def output_labels(target: str, shape: tuple) -> list[str]:
+    """Labels of a target's elements: a list's own items (`[x*y, sin(x)]`: x*y, sin(x)) when the
+    target is a list of that many, else `matrix_labels`."""
+    if len(shape) == 1 and target.startswith("[") and target.endswith("]"):
+        items, depth, start = [], 0, 1
+        for i, char in enumerate(target[1:-1], start=1):
+            depth += char in "([{"
+            depth -= char in ")]}"
+            if char == "," and depth == 0:
+                items.append(target[start:i].strip())
+                start = i + 1
+        items.append(target[start:-1].strip())
+        if len(items) == shape[0] and all(items):
+            return items
+    return matrix_labels(target, shape, len(shape))
+
+
+def _one_matrix(result, shapes: dict, ascii: bool):
+    """A target's Jacobians by several sources as one matrix: rows the target's elements,
+    columns every element of every source (None when it does not fit, or a value has more than
+    one axis)."""
+    t_shape = np.shape(result.value)
+    present = {s: np.asarray(v) for s, v in result.gradients.items() if v is not None}
+    if len(present) < 2 or len(t_shape) > 1:
+        return None
+    s_shapes = {s: shapes.get(s, v.shape[len(t_shape) :]) for s, v in present.items()}
+    if any(len(shape) > 1 for shape in s_shapes.values()):
+        return None
+    rows = output_labels(result.target, t_shape)
+    columns = [label for s in present for label in matrix_labels(s, s_shapes[s], 1)]
+    if len(rows) > MAX_MATRIX_ROWS or len(columns) > MAX_MATRIX_COLUMNS:
+        return None
+    values = np.concatenate([v.reshape(len(rows), -1) for v in present.values()], axis=1)
+    names = ", ".join(named(s) for s in present)
+    title = f"Jacobian d{named(result.target)}/d({names}), shape {format_shape(values.shape)}"
+    corner = "output \\ input"
+    return _matrix_table(title, corner, rows, columns, values, ascii)
 
 
 def _matrix_table(title: str, corner: str, rows: list, columns: list, values, ascii: bool):
@@ -86,7 +125,7 @@ def _jacobian_block(
             rows = [f"{named(source)}[{i}, :]" for i in range(s_shape[0])]
             columns = [f"[:, {j}]" for j in range(s_shape[1])]
         else:
-            rows = matrix_labels(target, t_shape, len(t_shape))
+            rows = output_labels(target, t_shape)
             columns = matrix_labels(source, s_shape, len(s_shape))
         if len(rows) <= MAX_MATRIX_ROWS and len(columns) <= MAX_MATRIX_COLUMNS:
             corner = f"d{named(target)}/d{named(source)}"
@@ -139,11 +178,18 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
     for index, result in enumerate(evaluation.results):
         t_shape = np.shape(result.value)
         out += [None, _heading(result.target, result.value, ascii)]
+        matrix = _one_matrix(result, shapes, ascii)
+        if matrix is not None:
+            out += [None, matrix]
         for source, value in result.gradients.items():
             label = f"d{named(result.target)}/d{named(source)}"
             if value is None:
                 why = result.reasons.get(source, "")
                 out += [None, Text(f"Jacobian {label}: None ({why})", style="dim")]
+                continue
+            if matrix is not None:  # shown in the one matrix
+                if source in result.reasons:
+                    out.append(Text(f"{source}: {result.reasons[source]}", style="dim"))
                 continue
             s_shape = shapes.get(source, np.shape(value)[len(t_shape) :])
             title = f"Jacobian {label}, shape {format_shape(np.shape(value))}"
@@ -157,6 +203,7 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
         checks += [(f"{s} (target {result.target})" if several else s, c) for s, c in per.items()]
     out += [None, tables.watched_block(evaluation)]
     out += _checks_section(checks, "Cross-check", ascii, "Jacobian")
+    out += tables.undefined_block(report)
     return tables.print_blocks(out, color=color, width=width)
 
 
@@ -176,10 +223,38 @@ def jacobian_to_dict(report) -> dict:
     return document
 
 
+def _row_text(cells, label: str | None = None) -> str:
+    text = " ".join(format_value(cell, "plain") for cell in cells)
+    return text if label is None else f"{label}: {text}"
+
+
+def jacobian_to_plain(report, labels: bool = False) -> str:
+    """Per target, one matrix, a row per line: a row per element of the target, a column per
+    element of every source in order (`None` for a source without a gradient), numbers as grad's
+    plain values separated by spaces; targets separated by a blank line. `labels`: each row
+    starts with its output (`x*y: 2.0 1.0`)."""
+    evaluation = report.evaluation
+    shapes = _source_shapes(evaluation)
+    blocks = []
+    for result in evaluation.results:
+        size = int(np.size(result.value))
+        columns = []
+        for source, value in result.gradients.items():
+            if value is None:
+                count = int(np.prod(shapes.get(source, ()), dtype=int))
+                columns.append(np.full((size, count), None, dtype=object))
+            else:
+                columns.append(np.asarray(value, dtype=object).reshape(size, -1))
+        matrix = np.concatenate(columns, axis=1) if columns else np.empty((size, 0), object)
+        names = output_labels(result.target, np.shape(result.value)) if labels else [None] * size
+        blocks.append("\n".join(_row_text(row, name) for row, name in zip(matrix, names)))
+    return "\n\n".join(blocks) + "\n"
+
+
 JACOBIAN = types.SimpleNamespace(
     to_table=jacobian_to_table,
     to_json=lambda report: json_document(jacobian_to_dict(report)),
-    to_plain=to_plain,  # a line per source: the Jacobian as compact JSON
+    to_plain=jacobian_to_plain,
     to_csv=no_csv,
 )
 
@@ -250,41 +325,67 @@ def hessian_to_table(result, *, color: bool, width: int | None = None) -> str:
         (f"{a}, {b}", check) for a, row in (result.checks or {}).items() for b, check in row.items()
     ]
     out += _checks_section(pairs, "Cross-check", ascii, "second derivative", label="block")
+    out += tables.undefined_block(result)
     return tables.print_blocks(out, color=color, width=width)
 
 
 def hessian_to_dict(result) -> dict:
     evaluation = result.evaluation
     target = result.target
-    return {
-        "inputs": inputs_to_dict(evaluation),
-        "watched": list(evaluation.watched),
-        "target": target.target,
-        "value": jsonable(target.value),
-        "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
-        "reasons": {s: str(r) for s, r in target.reasons.items()},
-        "hessian": {
-            a: {b: jsonable(v) for b, v in row.items()} for a, row in result.blocks.items()
+    return with_undefined(
+        result,
+        {
+            "inputs": inputs_to_dict(evaluation),
+            "watched": list(evaluation.watched),
+            "target": target.target,
+            "value": jsonable(target.value),
+            "gradients": {s: jsonable(g) for s, g in target.gradients.items()},
+            "reasons": {s: str(r) for s, r in target.reasons.items()},
+            "hessian": {
+                a: {b: jsonable(v) for b, v in row.items()} for a, row in result.blocks.items()
+            },
+            "symmetry": {
+                "max_abs_asymmetry": jsonable(float(result.asymmetry)),
+                "symmetric": bool(result.symmetric),
+            },
+            "check": None
+            if result.checks is None
+            else {
+                a: {b: check_to_dict(check) for b, check in row.items()}
+                for a, row in result.checks.items()
+            },
         },
-        "symmetry": {
-            "max_abs_asymmetry": jsonable(float(result.asymmetry)),
-            "symmetric": bool(result.symmetric),
-        },
-        "check": None
-        if result.checks is None
-        else {
-            a: {b: check_to_dict(check) for b, check in row.items()}
-            for a, row in result.checks.items()
-        },
+    )
+
+
+def hessian_to_plain(result, labels: bool = False) -> str:
+    """The Hessian over every element of every source, a row per line (x, then y, ...), numbers
+    as grad's plain values separated by spaces; `None` for a block whose gradient is None.
+    `labels`: each row starts with its source element (`x: ...`, `x[0]: ...`)."""
+    target = result.target
+    names = list(result.blocks)
+    sizes = {
+        name: int(np.size(target.gradients[name]))
+        if target.gradients[name] is not None
+        else int(np.prod(_source_shapes(result.evaluation).get(name, ()), dtype=int))
+        for name in names
     }
-
-
-def hessian_to_plain(result) -> str:
-    """A line per block, in row order (d2f/dx dx, d2f/dx dy, d2f/dy dx, ...), each as grad's
-    plain value: a number, compact JSON for an array, None."""
-    lines = [
-        format_value(block, "plain") for row in result.blocks.values() for block in row.values()
-    ]
+    lines = []
+    for a in names:
+        parts = []
+        for b in names:
+            block = result.blocks[a][b]
+            if block is None:
+                parts.append(np.full((sizes[a], sizes[b]), None, dtype=object))
+            else:
+                parts.append(np.asarray(block, dtype=object).reshape(sizes[a], sizes[b]))
+        if parts:
+            shape = np.shape(target.gradients[a]) if target.gradients[a] is not None else ()
+            row_labels = matrix_labels(a, shape, len(shape)) if labels else [None] * sizes[a]
+            if len(row_labels) != sizes[a]:
+                row_labels = [f"{a}[{i}]" for i in range(sizes[a])]
+            rows = np.concatenate(parts, axis=1)
+            lines += [_row_text(row, label) for row, label in zip(rows, row_labels)]
     return "\n".join(lines) + "\n"
 
 

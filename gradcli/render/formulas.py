@@ -6,7 +6,7 @@ pretty form and value at the point (if one was given), and whether it is the sim
 
 from __future__ import annotations
 
-from .numbers import format_point, json_number, short
+from .numbers import cut_terms, format_point, json_number, short
 
 
 def to_text(fmt: str, context: dict, derivatives: list[dict], simplified: list[bool]) -> str:
@@ -16,12 +16,26 @@ def to_text(fmt: str, context: dict, derivatives: list[dict], simplified: list[b
     if fmt == "json":
         return to_json(context, derivatives, simplified)
     if fmt == "latex":
-        return "\n".join(d["latex"] for d in derivatives)
+        if len(derivatives) == 1:
+            return derivatives[0]["latex"]
+        # several: each line says which partial derivative it is, as a textbook writes it
+        return "\n".join(
+            f"{_partial(name, context['order'])} = {d['latex']}"
+            for name, d in zip(context["wrt"], derivatives)
+        )
     if fmt == "plain":
-        if point:
-            return "\n".join(repr(float(d["value"])) for d in derivatives)
-        return "\n".join(d["text"] for d in derivatives)
-    return to_pretty(derivatives, point)
+        lines = [repr(float(d["value"])) if point else cut_terms(d["text"]) for d in derivatives]
+        if context.get("labels"):
+            lines = [f"{name}: {line}" for name, line in zip(context["wrt"], lines)]
+        return "\n".join(lines)
+    return to_pretty(derivatives, point, context["wrt"], context["order"])
+
+
+def _partial(name: str, order: int) -> str:
+    """\\frac{\\partial f}{\\partial x}, or of order N: \\frac{\\partial^{2} f}{\\partial x^{2}}."""
+    if order == 1:
+        return f"\\frac{{\\partial f}}{{\\partial {name}}}"
+    return f"\\frac{{\\partial^{{{order}}} f}}{{\\partial {name}^{{{order}}}}}"
 
 
 def to_json(context: dict, derivatives: list[dict], simplified: list[bool]) -> str:
@@ -47,11 +61,17 @@ def to_json(context: dict, derivatives: list[dict], simplified: list[bool]) -> s
     return json_document(document)
 
 
-def to_pretty(derivatives: list[dict], point: dict | None) -> str:
-    """Each derivative's equation, and its value at the point, in blocks apart."""
+def to_pretty(
+    derivatives: list[dict], point: dict | None, names: list | None = None, order: int = 1
+) -> str:
+    """Each derivative's equation, and its value at the point, in blocks apart; a long one on
+    one line, cut after its first terms (`cut_terms`)."""
     blocks = []
-    for d in derivatives:
+    for index, d in enumerate(derivatives):
         block = d["pretty"]
+        if cut_terms(d["text"]) != d["text"] and names is not None:
+            power = "" if order == 1 else f"^{order}"
+            block = f"d{power}/d{names[index]}{power} = {cut_terms(d['text'])}"
         if point:
             block += f"\n\nat {format_point(point)}: {short(d['value'])}"
         blocks.append(block)

@@ -55,9 +55,13 @@ def jvp_to_dict(result: JvpResult) -> dict:
     }
 
 
-def jvp_to_plain(result: JvpResult) -> str:
-    """A line per target: its directional derivative (None when no tangent reaches it)."""
-    return "\n".join(format_value(jvp, "plain") for jvp in result.jvps) + "\n"
+def jvp_to_plain(result: JvpResult, labels: bool = False) -> str:
+    """A line per target: its directional derivative (None when no tangent reaches it);
+    `labels`: each line starts with `jvp(<target>): `."""
+    return "".join(
+        (f"jvp({target.target}): " if labels else "") + format_value(jvp, "plain") + "\n"
+        for target, jvp in zip(result.evaluation.results, result.jvps)
+    )
 
 
 def jvp_to_csv(result: JvpResult) -> str:

@@ -26,7 +26,7 @@ def extrema_lines(found: list, variable: str) -> list[str]:
         return ["no extrema in the range (f' does not change sign)"]
     lines = ["extrema (zeros of f'):"]
     for kind, x, fx in found:
-        lines.append(f"  {kind}  {variable} = {short(x)}  f = {short(fx)}")
+        lines.append(f"  {kind}  {variable} = {short(x, 6)}  f = {short(fx, 6)}")
     return lines
 
 
@@ -50,7 +50,7 @@ def y_range(values: np.ndarray) -> tuple[float, float] | None:
 
 def title(label: str, variable: str, fixed: dict) -> str:
     """`f(x) = EXPR`, and the other inputs' values."""
-    given = ", ".join(f"{name} = {short(v)}" for name, v in fixed.items())
+    given = ", ".join(f"{name} = {short(v, 6)}" for name, v in fixed.items())
     return f"f({variable}) = {label}" + (f"   ({given})" if given else "")
 
 

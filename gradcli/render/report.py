@@ -1,8 +1,7 @@
 """One report, three outputs: a JSON document, plain lines for scripts, and rich tables for people.
 
-The renderers read only the plain records of `gradcli.program.records` (never tapes or tensors).
-Every value goes through one family of helpers, so the three outputs agree on what a number
-looks like:
+The renderers read only the plain records of `gradcli.program.records` (never tapes or tensors);
+every value goes through one family of helpers, so the outputs agree on what a number looks like:
 
 - `jsonable(value)`: nested lists of Python numbers (floats, ints for integer dtypes, booleans for
   bool dtypes); the non-finite floats become the strings "nan", "inf", "-inf" so that the JSON
@@ -17,8 +16,7 @@ round-trips at their own precision (0.1, not 0.10000000149011612), as numpy prin
 The JSON document is indented by 2, with each array (and shape) on one line; `to_plain` writes
 full values (never summarised); `to_table` summarises arrays of over SUMMARY_THRESHOLD elements.
 The tables themselves are `tables.py`'s, where rich is imported (inside its functions):
-`--json` and `--plain` never load it; json is imported inside the JSON and plain functions here
-(every module a table does not need is start-up time).
+`--json` and `--plain` never load it; json is imported inside the JSON and plain functions here.
 """
 
 from __future__ import annotations
@@ -29,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from gradcli.program.records import Check, Report, TargetResult
+
+from .undefined import with_undefined
 
 __all__ = [
     "SUMMARY_THRESHOLD",
@@ -51,7 +51,7 @@ __all__ = [
 
 SUMMARY_THRESHOLD = 8  # arrays with more elements are summarised in tables
 EDGE_ITEMS = 3  # elements shown at each end of a summarised axis
-TABLE_DIGITS = 6  # significant digits of a number in a table, when its shortest repr is longer
+TABLE_DIGITS = 10  # significant digits in a table (when the repr is longer): homework has 10
 ERROR_DIGITS = 2  # significant digits of an absolute error (1.8e-15)
 MAX_TABLE_VALUE_CHARS = 600  # a summarised value longer than this is shown flattened
 MAX_TABLE_VALUE_LINES = 8  # likewise one of more lines than this (arrays of many axes)
@@ -230,7 +230,8 @@ def check_to_dict(check: Check) -> dict:
         "expression": check.expression,
         "expected": jsonable(check.expected),
         "max_abs_err": jsonable(float(check.max_abs_err)),
-        "agrees": bool(check.agrees),
+        "agrees": bool(check.agrees) if check.defined else None,  # neither, when not defined
+        "defined": bool(check.defined),
     }
 
 
@@ -265,7 +266,7 @@ def report_to_dict(report: Report) -> dict:
     }
     if evaluation.order != 1:  # grad --order N: the "gradients" are N-th derivatives
         document["order"] = evaluation.order
-    return document
+    return with_undefined(report, document)
 
 
 def inputs_to_dict(evaluation) -> dict:
@@ -308,13 +309,16 @@ def json_document(data: Any) -> str:
 # ---------------------------------------------------------------- plain
 
 
-def to_plain(report: Report) -> str:
-    """One line per source (its gradient, `format_value(..., "plain")`), a block per target."""
+def to_plain(report: Report, labels: bool = False) -> str:
+    """One line per source (its gradient, `format_value(..., "plain")`), a block per target;
+    `labels`: each line starts with its source (`x: 6.0`; `dz/dx: 108.0` with several targets)."""
     evaluation = report.evaluation
+    several, order = len(evaluation.results) > 1, evaluation.order
     blocks = []
     for result in evaluation.results:
         lines = [
-            format_value(result.gradients[s], "plain")
+            (f"{_derivative_label(result.target, s, order) if several else s}: " if labels else "")
+            + format_value(result.gradients[s], "plain")
             for s in in_source_order(result.gradients, evaluation.sources)
         ]
         blocks.append("\n".join(lines))

@@ -49,30 +49,35 @@ def _agreement_summary(report: Report):
 
 
 def agreement_line(checks: list, *, noun: str = "gradient"):
-    """'all gradients agree with sympy' or 'N gradients disagree: x, y', styled; None when no
-    check ran. `checks`: (label, Check) pairs; `noun` names what was checked."""
+    """'all gradients agree with sympy', 'N gradients disagree: x, y', or 'N gradients neither
+    agree nor disagree (not defined): x', styled, with 'not checked: ...' after it for what went
+    over the time budget; None when no check ran. `checks`: (label, Check) pairs; `noun` names
+    what was checked."""
     from rich.text import Text
 
-    methods, failed, late = [], [], []
+    methods, failed, undefined, late = [], [], [], []
     for label, check in checks:
         if not check.checked:  # over the check's time budget
             late.append((label, check.expression))
             continue
         if check.method not in methods:
             methods.append(check.method)
-        if not check.agrees:
+        if not check.defined:
+            undefined.append(label)
+        elif not check.agrees:
             failed.append(label)
-    if late:
-        labels = ", ".join(label for label, _ in late)
-        line = Text(f"not checked: {late[0][1]}: {labels}", style="yellow")
-        if methods and not failed:
-            line = Text.assemble(_agree_text(noun, methods), "; ", line)
-        return line if not failed else Text.assemble(_failed_text(noun, failed), "; ", line)
-    if not methods:
-        return None
+    verdict = None
     if failed:
-        return _failed_text(noun, failed)
-    return _agree_text(noun, methods)
+        verdict = _failed_text(noun, failed)
+    elif undefined:  # neither agrees nor disagrees: the sentence under the checks says why
+        verdict = _undefined_text(noun, undefined)
+    elif methods:
+        verdict = _agree_text(noun, methods)
+    if not late:
+        return verdict
+    labels = ", ".join(label for label, _ in late)
+    line = Text(f"not checked: {late[0][1]}: {labels}", style="yellow")
+    return line if verdict is None else Text.assemble(verdict, "; ", line)
 
 
 def _failed_text(noun: str, failed: list):
@@ -82,11 +87,33 @@ def _failed_text(noun: str, failed: list):
     return Text(f"{len(failed)} {verb}: {', '.join(failed)}", style="bold red")
 
 
+def _undefined_text(noun: str, undefined: list):
+    from rich.text import Text
+
+    verb = (
+        f"{noun} neither agrees nor disagrees"
+        if len(undefined) == 1
+        else f"{noun}s neither agree nor disagree"
+    )
+    return Text(f"{len(undefined)} {verb} (not defined): {', '.join(undefined)}", style="yellow")
+
+
 def _agree_text(noun: str, methods: list):
     from rich.text import Text
 
     against = " and ".join("sympy" if m == "symbolic" else "finite differences" for m in methods)
     return Text(f"all {noun}s agree with {against}", style="green")
+
+
+def undefined_block(result) -> list:
+    """A blank line and `not defined at x = 1: ...` when a value or derivative is not a number;
+    nothing otherwise."""
+    from rich.text import Text
+
+    from .undefined import sentence
+
+    said = sentence(result)
+    return [] if said is None else [None, Text(said, style="bold yellow")]
 
 
 def new_table(title: str, *columns: str, ascii: bool):
@@ -152,8 +179,10 @@ def print_blocks(blocks: list, *, color: bool, width: int | None = None) -> str:
         console = Console(force_terminal=True, color_system="auto", **common)
     else:
         console = Console(force_terminal=False, color_system=None, no_color=True, **common)
+    from .fitting import fitted  # narrow terminals: no word cut in two
+
     for item in blocks:
-        console.print() if item is None else console.print(item)
+        console.print() if item is None else console.print(fitted(item, width))
     text = buffer.getvalue()
     if not color:
         text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
@@ -202,7 +231,9 @@ def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source")
         if not check.checked:  # over the time budget: "not checked", why, and dashes
             cross.add_row(Text(name), check.method, Text(check.expression), dash, dash, dash)
             continue
-        if check.agrees:
+        if not check.defined:
+            verdict = Text("not defined", style="yellow")
+        elif check.agrees:
             verdict = Text("yes" if ascii else "✓", style="green")
         else:
             verdict = Text("NO" if ascii else "✗", style="bold red")
@@ -213,7 +244,7 @@ def check_table(title: str, checks: dict, *, ascii: bool, label: str = "source")
             dash if check.expected is None else Text(format_value(check.expected, ascii=ascii)),
             format_number(float(check.max_abs_err), ERROR_DIGITS),
             verdict,
-            style=None if check.agrees else "red",
+            style=None if check.agrees or not check.defined else "red",
         )
     return cross
 
@@ -233,12 +264,24 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
     evaluation = report.evaluation
     out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
     out += target_blocks(report, ascii=ascii)
+    out += _kink_lines(report)
     out += [None, watched_block(evaluation)]
     out += check_blocks(report, ascii=ascii)
+    out += undefined_block(report)
     if report.notes:
         out.append(None)
     out += [Text(str(note), style="dim") for note in report.notes]
     return print_blocks(out, color=color, width=width)
+
+
+def _kink_lines(report: Report) -> list:
+    """A note per source element at a kink (`render.kinks.sentence`), under the gradients."""
+    from rich.text import Text
+
+    from .kinks import sentence
+
+    several = len(report.evaluation.results) > 1
+    return [Text(sentence(kink, several), style="yellow") for kink in report.kinks]
 
 
 def target_blocks(report: Report, *, ascii: bool) -> list:
@@ -266,10 +309,12 @@ def target_blocks(report: Report, *, ascii: bool) -> list:
             heading.append(" =\n" + "\n".join("  " + line for line in shown.splitlines()))
         else:
             heading.append(" = " + shown)
-        has_notes = bool(result.reasons)
+        gathered = _unwatched_constants(evaluation, result)
+        shown_sources = [s for s in in_source_order(result.gradients, sources) if s not in gathered]
+        has_notes = any(s in result.reasons for s in shown_sources)
         columns = ("source", "shape", "gradient" if order == 1 else "derivative")
         gradients = new_table(title, *columns, *(("note",) if has_notes else ()), ascii=ascii)
-        for source in in_source_order(result.gradients, sources):
+        for source in shown_sources:
             shape_of_source = source_shape(report, result, source)
             row = [
                 Text(source),
@@ -279,8 +324,33 @@ def target_blocks(report: Report, *, ascii: bool) -> list:
             if has_notes:
                 row.append(Text(str(result.reasons.get(source, "")), style="dim"))
             gradients.add_row(*row)
-        out += [None, heading, gradients if result.gradients else Text("no sources", style="dim")]
+        out += [None, heading]
+        if shown_sources:
+            out.append(gradients)
+        elif not gathered:
+            out.append(Text("no sources", style="dim"))
+        if gathered:
+            out.append(
+                Text(
+                    f"constants, not watched: {', '.join(gathered)} "
+                    "(add --watch NAME for a gradient)",
+                    style="dim",
+                )
+            )
     return out
+
+
+def _unwatched_constants(evaluation, result) -> list[str]:
+    """The sources whose gradient is None because they are constants nobody watched: one line
+    under the gradients names them all (a model's loss shows w and b first, not a row per X)."""
+    return [
+        source
+        for source, gradient in result.gradients.items()
+        if gradient is None
+        and source in evaluation.inputs
+        and evaluation.inputs[source].kind == "constant"
+        and str(result.reasons.get(source, "")).startswith("constant: not watched")
+    ]
 
 
 def check_blocks(report: Report, *, ascii: bool) -> list:

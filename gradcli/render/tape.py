@@ -21,6 +21,7 @@ from .report import (
     json_document,
     jsonable,
 )
+from .undefined import with_undefined
 
 __all__ = ["TAPE"]
 
@@ -67,6 +68,7 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
     out += tables.target_blocks(view.report, ascii=ascii)
     out += [None, tables.watched_block(evaluation)]
     out += tables.check_blocks(view.report, ascii=ascii)
+    out += tables.undefined_block(view)
     return tables.print_blocks(out, color=color, width=width)
 
 
@@ -184,7 +186,7 @@ def _add_step(backward, step, ascii: bool) -> None:
 def tape_to_dict(view) -> dict:
     target = view.target
     checks = view.checks[0] if view.checks else None
-    document = _tape_dict(view, target, checks)
+    document = with_undefined(view, _tape_dict(view, target, checks))
     if view.mode == "forward":  # tape --mode forward: the direction, and each step's tangent
         from .forward import add_tangents
 
@@ -250,8 +252,9 @@ def _tape_dict(view, target, checks) -> dict:
     }
 
 
-def tape_to_plain(view) -> str:
-    """One line per event, for scripts: forward steps, backward contributions, sums, gradients."""
+def tape_to_plain(view, labels: bool = False) -> str:
+    """One line per event, for scripts: forward steps, backward contributions, sums, gradients.
+    Each line already starts with what it is (`gradient x 6.0`): `labels` changes nothing."""
 
     def v(value) -> str:
         return format_value(value, "plain")

@@ -8,7 +8,7 @@ answer, the input (`wrt`), the point (or None) and, for the text, whether the an
 
 from __future__ import annotations
 
-from .numbers import format_point, json_number, short
+from .numbers import cut_terms, format_point, json_number, short
 
 
 def to_json(context: dict, outcome: str, numeric: dict, symbolic: dict) -> str:
@@ -19,7 +19,9 @@ def to_json(context: dict, outcome: str, numeric: dict, symbolic: dict) -> str:
     intervals = numeric["intervals"]
     document = {
         "verdict": outcome,
-        **context,
+        **{k: v for k, v in context.items() if k not in ("decimals", "tolerance")},
+        "rounded_to": context.get("decimals") if outcome == "right-when-rounded" else None,
+        "tolerance": context.get("tolerance"),
         "derivative": symbolic["derivative"],
         "symbolic": {"result": symbolic["difference"], "note": symbolic["why"]},
         "at_point": None
@@ -54,16 +56,25 @@ def to_text(context: dict, outcome: str, numeric: dict, symbolic: dict) -> str:
     else:
         lines = _wrong_lines(context, numeric, symbolic, of)
     if symbolic["derivative"] is not None:
-        lines.append(f"  the derivative is  {symbolic['derivative']}")
+        lines.append(f"  the derivative is  {cut_terms(symbolic['derivative'])}")
     return "\n".join(lines)
 
 
 def _number_lines(context: dict, outcome: str, at_point: dict, of: str) -> list[str]:
     """ANSWER a number, compared at the given point only."""
     where, value = format_point(context["point"]), short(at_point["derivative"])
+    if outcome == "right-when-rounded":
+        places = context["decimals"]
+        exact = short(at_point["derivative"])
+        more = "..." if float(exact) != at_point["derivative"] else ""
+        return [
+            f"right when rounded to {places} decimal place{'s' * (places != 1)} ({exact}{more}): "
+            f"at {where}, {context['answer']} is {of}, rounded",
+            "  --exact or --tol TOL compare strictly",
+        ]
     if outcome == "right":
-        close = "" if at_point["derivative"] == at_point["answer"] else " (to the digits given)"
-        return [f"right: at {where}, {of} is {value}{close}"]
+        within = f" (within --tol {context['tolerance']:g})" if context.get("tolerance") else ""
+        return [f"right: at {where}, {of} is {value}{within}"]
     return [f"wrong: at {where}, {of} is {value}, not {context['answer']}"]
 
 

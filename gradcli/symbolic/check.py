@@ -28,8 +28,9 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcli.program.forward import ForwardRun, input_elements, run_forward
-from gradcli.program.records import Evaluation, HessianResult, JvpResult, Report, Request
-from gradcli.record import Record
+from gradcli.program.records import Check, Evaluation, HessianResult, JvpResult, Report, Request
+from gradcli.program.records import finite as is_finite
+from gradcli.record import Record, replace
 
 from . import expected, fast, finite
 from .translate import is_intermediate
@@ -92,17 +93,19 @@ def cross_check(
     settings = _Settings(budget, max_symbolic_elements, timeout, finite.Clock(seconds))
     with np.errstate(all="ignore"):
         if isinstance(result, HessianResult):
-            return _hessian(request, result, settings)
+            return _undefined_blocks(result, _hessian(request, result, settings))
         if isinstance(result, JvpResult):  # gradcli jvp: per target, J t against sympy's
             from .directional import jvp_checks
 
-            return jvp_checks(request, result, settings)
+            return _undefined_jvps(result, jvp_checks(request, result, settings))
         evaluation = result.evaluation
         if isinstance(result, Report) and result.kind == "jacobian":
-            return _jacobians(request, evaluation, settings)
-        if evaluation.order > 1:
-            return _orders(request, evaluation, settings)
-        return _gradients(request, evaluation, settings)
+            checks = _jacobians(request, evaluation, settings)
+        elif evaluation.order > 1:
+            checks = _orders(request, evaluation, settings)
+        else:
+            checks = _gradients(request, evaluation, settings)
+        return _undefined_checks(evaluation, checks)
 
 
 def _symbolic_else_finite(
@@ -252,3 +255,49 @@ def _hessian(request: Request, result: HessianResult, settings: _Settings) -> di
     for (a, b), check in found.items():
         checks[a][b] = check
     return checks
+
+
+# ---------------------------------------------------------------- not defined
+
+
+def _not_defined(check: Check) -> Check:
+    """A check of a derivative that is not a number: it neither agrees nor disagrees."""
+    return replace(check, agrees=False, defined=False)
+
+
+def _undefined_checks(evaluation: Evaluation, checks: tuple) -> tuple:
+    """The checks, those of a non-finite derivative or of a non-finite target not defined."""
+    out = []
+    for result, per in zip(evaluation.results, checks):
+        whole = is_finite(result.value)
+        out.append(
+            {
+                source: check
+                if whole and is_finite(result.gradients.get(source))
+                else _not_defined(check)
+                for source, check in per.items()
+            }
+        )
+    return tuple(out)
+
+
+def _undefined_blocks(result: HessianResult, checks: dict) -> dict:
+    """The Hessian's checks, those of a non-finite block (or target, or gradient) not defined."""
+    whole = result.evaluation.defined
+    return {
+        a: {
+            b: check if whole and is_finite(result.blocks[a][b]) else _not_defined(check)
+            for b, check in row.items()
+        }
+        for a, row in checks.items()
+    }
+
+
+def _undefined_jvps(result: JvpResult, checks: tuple) -> tuple:
+    """A directional derivative, or its target's value, that is nan or inf is not defined."""
+    return tuple(
+        check
+        if check is None or (is_finite(target.value) and is_finite(jvp))
+        else _not_defined(check)
+        for check, target, jvp in zip(checks, result.evaluation.results, result.jvps)
+    )

@@ -144,13 +144,15 @@ def _receive_comparison(worker, budget: float) -> dict:
 
 
 def verdict(claim: Claim, numeric: dict, symbolic: dict) -> str:
-    """ "right", "wrong" or "right-at-point-only"; exit 2 when no point could be compared and
-    sympy did not decide."""
+    """ "right", "right-when-rounded" (a number right at the decimal places it gives only),
+    "wrong" or "right-at-point-only"; exit 2 when no point could be compared and sympy did not
+    decide."""
     at_point, point = numeric["at_point"], claim.point
     if point and not at_point["agrees"]:
         return "wrong"
     if point and claim.number:
-        return "right"
+        rounded = not at_point["exact"] and claim.tolerance is None
+        return "right-when-rounded" if rounded else "right"
     if numeric["mismatch"] is not None:
         return "right-at-point-only" if point else "wrong"
     if symbolic["difference"] == "nonzero":

@@ -105,8 +105,13 @@ def test_float32_dtype():
 
 
 def test_json_shape_and_non_finite_numbers():
-    doc = grad_json("y = log(x)", "--x", "[0, 1]")
-    assert set(doc) == {"inputs", "watched", "results"}
+    run = gradcli("grad", "y = log(x)", "--x", "[0, 1]", "--json")
+    assert run.exit_code == 4  # not defined at x[0] = 0
+    doc = json.loads(run.stdout)
+    assert set(doc) == {"inputs", "watched", "results", "not_defined"}
+    assert (
+        doc["not_defined"] == "not defined at x = [0, 1]: log() gives -inf (input value [0., 1.])"
+    )
     result = doc["results"][0]
     assert set(result) == {"target", "value", "shape", "gradients", "reasons", "check"}
     assert result["value"] == ["-inf", 0.0]

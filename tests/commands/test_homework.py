@@ -128,7 +128,7 @@ def test_check_rejects_a_wrong_answer_with_a_counterexample():
     text = gradcli("check", "x*sin(x)", "--expect", "x*cos(x)").stdout
     assert text.splitlines() == [
         "wrong: x*cos(x) is not the derivative of x*sin(x) with respect to x",
-        "  at x = 1:  your answer is 0.540302, the derivative is 1.38177",
+        "  at x = 1:  your answer is 0.5403023059, the derivative is 1.381773291",
         "  the derivative is  x*cos(x) + sin(x)",
     ]
 
@@ -150,7 +150,7 @@ def test_check_a_number_at_the_point():
     assert wrong.exit_code == 1
     assert "is 6, not 7" in wrong.stdout
     rounded = gradcli("check", "sin(x)", "--expect", "0.54", "--x", "1")  # cos(1) = 0.5403
-    assert rounded.exit_code == 0 and "to the digits given" in rounded.stdout
+    assert rounded.exit_code == 0 and "right when rounded to 2 decimal places" in rounded.stdout
     assert gradcli("check", "sin(x)", "--expect", "0.55", "--x", "1").exit_code == 1
 
 
@@ -183,7 +183,6 @@ def test_check_several_inputs_needs_wrt_and_counterexamples_differ_per_input():
     [
         (["x**2", "--expect", "2*t"], "'t', which is not an input"),
         (["x**2", "--expect", "2*x +"], "syntax error"),
-        (["log(x)", "--expect", "1/x", "--x", "0"], "not finite"),
         (["x**2"], "Missing option '--expect'"),
     ],
 )

@@ -1,0 +1,237 @@
+"""Kinks: a point where the program is not differentiable, and its one-sided derivatives there.
+
+At a kink (`abs(x)` at 0, `relu` at 0, a tie in `maximum`, `sqrt` at 0, `where`'s switch) the
+gradient the tape gives is TensorFlow's convention, not "the" derivative: there is none. A base
+forward run notes each operation applied at one of its own kinks (`KINK_TESTS`: its inputs are
+there exactly). Only then is each scalar element of each source (declared or created, at most
+MAX_ELEMENTS in all) moved to each side: the one-sided derivatives of the target's sum, by
+second-order one-sided differences at two steps, h = eps**(1/3) * max(1, |x|) and h/16. A real
+kink's two sides differ at both steps (a smooth program's agree to ~h**2); a side whose moved runs
+are not finite is not defined there; a side that grows as the step shrinks is infinite. A source
+whose two sides differ, or with one side only, gets a `Kink`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from gradcli.engine.primitives import Op
+
+from .backend import describe, value_of
+from .forward import ForwardBackend, run_forward
+from .records import Evaluation, Kink, Request, finite
+from .tolerances import machine_eps
+
+__all__ = ["KINK_TESTS", "find_kinks"]
+
+MAX_ELEMENTS = 32  # source elements moved one at a time; a larger program's kinks are not sought
+SHRINK = 16  # the second step is h / SHRINK
+JUMP = 1e-6  # two sides differ when |left - right| > JUMP * (1 + |left| + |right|)
+DIGITS = 8  # significant digits a one-sided derivative is given to
+
+
+def _at_zero(values: list, params: dict) -> bool:
+    return bool(np.any(values[0] == 0))
+
+
+def _tie(values: list, params: dict) -> bool:
+    return bool(np.any(values[0] == values[1]))
+
+
+def _at_bound(values: list, params: dict) -> bool:
+    return bool(np.any(values[0] == values[1]) or np.any(values[0] == values[2]))
+
+
+def _tie_in_reduction(values: list, params: dict) -> bool:
+    x, axis = values[0], params.get("axis")
+    if x.size < 2:
+        return False
+    top = np.max(x, axis=axis, keepdims=True) if x.ndim else x
+    low = np.min(x, axis=axis, keepdims=True) if x.ndim else x
+    return bool(np.any(np.sum(x == top, axis=axis) > 1) or np.any(np.sum(x == low, axis=axis) > 1))
+
+
+# operation -> (its inputs are at one of its kinks?, what that is, in words)
+KINK_TESTS: dict[str, tuple[Callable, str]] = {
+    "abs": (_at_zero, "at 0"),
+    "relu": (_at_zero, "at 0"),
+    "leaky_relu": (_at_zero, "at 0"),
+    "sign": (_at_zero, "at 0"),
+    "sqrt": (_at_zero, "at 0"),
+    "norm": (_at_zero, "at 0"),
+    "maximum": (_tie, "at a tie"),
+    "minimum": (_tie, "at a tie"),
+    "clip": (_at_bound, "at a bound"),
+    "max": (_tie_in_reduction, "at a tie"),
+    "min": (_tie_in_reduction, "at a tie"),
+    **{
+        name: (_tie, "between equal values (a switch)")
+        for name in ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal")
+    },
+}
+
+
+class _KinkBackend(ForwardBackend):
+    """The forward backend, noting each operation applied at one of its kinks."""
+
+    def __init__(self, request: Request):
+        super().__init__(request)
+        self.found: dict[str, str] = {}  # "abs() at 0" -> the registry's convention
+
+    def apply(self, op: Op, inputs: list, params: dict, node):
+        out = super().apply(op, inputs, params, node)
+        test = KINK_TESTS.get(op.name)
+        if test is not None:
+            values = [np.asarray(value_of(x)) for x in inputs]
+            with np.errstate(all="ignore"):
+                if test[0](values, params):
+                    self.found.setdefault(f"{describe(op, node)} {test[1]}", op.convention)
+        return out
+
+
+def _may_kink(request: Request) -> bool:
+    """Whether the program calls an operation of KINK_TESTS (or compares): read from its syntax,
+    so that a program without one costs no run."""
+    from gradcli.language import syntax as s
+    from gradcli.language.analysis import walk
+    from gradcli.language.walker import SPELLINGS
+
+    for statement in request.program.statements:
+        for node in walk(statement.value):
+            if isinstance(node, s.Compare):
+                return True
+            if isinstance(node, s.Call):
+                op = SPELLINGS.get(node.func.name)
+                name = op.name if op is not None else node.func.name.rsplit(".", 1)[-1]
+                if name in KINK_TESTS:
+                    return True
+    return False
+
+
+def _kink_operations(request: Request) -> dict[str, str]:
+    """The operations the program applies at one of their kinks: "abs() at 0" -> convention."""
+    from gradcli.language.walker import Walker
+
+    if not _may_kink(request):
+        return {}
+    backend = _KinkBackend(request)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env, deps = backend.declare()
+        Walker(request.program, backend, env, deps).run()
+    return backend.found
+
+
+def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
+    """Every (target, source element) at a kink: its one-sided derivatives and the tape's value.
+    Nothing when no operation is at a kink, or the sources have over MAX_ELEMENTS elements."""
+    sources = _movable_sources(request, evaluation)
+    if not sources or sum(x0.size for x0 in sources.values()) > MAX_ELEMENTS:
+        return ()
+    found = _kink_operations(request)
+    if not found:
+        return ()
+    base = run_forward(request)
+    operations = tuple(found)
+    conventions = tuple(dict.fromkeys(c for c in found.values() if c))
+    kinks = []
+    for source, x0 in sources.items():
+        for index in np.ndindex(x0.shape):
+            sides = _sides(request, base, source, x0, index)
+            for number, result in enumerate(evaluation.results):
+                gradient = result.gradients.get(source)
+                if gradient is None or not finite(result.value):
+                    continue
+                left, right = sides[number]
+                if _differ(left, right):
+                    label = source if x0.ndim == 0 else f"{source}[{', '.join(map(str, index))}]"
+                    value = float(np.asarray(gradient, dtype=np.float64)[index])
+                    at = float(x0[index])
+                    kinks.append(
+                        Kink(result.target, label, at, operations, conventions, left, right, value)
+                    )
+    return tuple(kinks)
+
+
+def _movable_sources(request: Request, evaluation: Evaluation) -> dict:
+    """Declared or created sources of a float dtype with a gradient: name -> value."""
+    gradients = {
+        s for result in evaluation.results for s, g in result.gradients.items() if g is not None
+    }
+    out = {}
+    for name, info in evaluation.inputs.items():
+        value = np.asarray(info.value)
+        if name in gradients and value.dtype.kind == "f" and value.size:
+            out[name] = value
+    return out
+
+
+def _sides(request: Request, base, source: str, x0: np.ndarray, index: tuple) -> list:
+    """Per target: (left, right) derivatives of its sum by element `index` of `source`."""
+    eps = machine_eps(request, x0.dtype)
+    h = eps ** (1 / 3) * max(1.0, abs(float(x0[index])))
+    sums: dict = {}
+
+    def at(step: float) -> list:
+        if step not in sums:
+            moved = x0.astype(np.float64).copy()
+            moved[index] += step
+            sums[step] = _target_sums(request, base, {source: moved.astype(x0.dtype)})
+        return sums[step]
+
+    out = []
+    for number in range(len(at(0.0))):
+        sides = []
+        for sign in (-1.0, 1.0):
+            estimates = [
+                _one_sided(at(0.0)[number], at(sign * k)[number], at(2 * sign * k)[number], k)
+                * sign
+                for k in (h, h / SHRINK)
+            ]
+            sides.append(_side(*estimates))
+        out.append(tuple(sides))
+    return out
+
+
+def _one_sided(f0: float, f1: float, f2: float, h: float) -> float:
+    """The second-order one-sided difference (-3 f(x) + 4 f(x+h) - f(x+2h)) / 2h (h signed by the
+    caller's side: the result times the side's sign is the derivative)."""
+    return (-3 * f0 + 4 * f1 - f2) / (2 * h)
+
+
+def _side(coarse: float, fine: float) -> float | None:
+    """One side's derivative from its two estimates: None when not a number (not defined on that
+    side), +-inf when it grows as the step shrinks, else the coarse one (less rounding)."""
+    if not (np.isfinite(coarse) and np.isfinite(fine)):
+        return None
+    if abs(fine) > 2 * abs(coarse) and abs(fine) > 1.0:  # about 4x for a square root's
+        return float(np.sign(fine) * np.inf)
+    return float(f"{coarse:.{DIGITS}g}") + 0.0  # + 0.0: -0.0 reads as 0
+
+
+def _differ(left: float | None, right: float | None) -> bool:
+    if left is None or right is None:
+        return (left is None) != (right is None)
+    if np.isinf(left) and np.isinf(right):  # both grow without bound: a jump
+        return True
+    if np.isinf(left) or np.isinf(right):
+        return left != right
+    return abs(left - right) > JUMP * (1 + abs(left) + abs(right))
+
+
+def _target_sums(request: Request, base, overrides: dict) -> list[float]:
+    """Per target, its sum in float64 for one run with `overrides` (what the tape does not
+    differentiate through held at the base run's values); nan for a run that fails."""
+    from gradcli.errors import GradcliError
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            run = run_forward(request, overrides, frozen=base.recorded, priors=base.priors)
+    except GradcliError:
+        return [float("nan")] * max(1, len(request.targets))
+    values = [run.named(name) for name in request.targets] if request.targets else [run.last]
+    return [float(np.sum(v, dtype=np.float64)) for v in values]
