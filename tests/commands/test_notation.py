@@ -207,7 +207,7 @@ def test_a_declared_value_may_be_a_constant_expression(args, expected):
 
 def test_a_point_may_be_a_constant_expression_in_the_homework_commands():
     result = gradcli("diff", "sin(x)", "--at", "x=pi/3")
-    assert result.exit_code == 0 and "at x = 1.0472: 0.5" in result.stdout
+    assert result.exit_code == 0 and "at x = 1.047197551: 0.5" in result.stdout
 
 
 def test_grad_takes_at_as_diff_and_check_do():
