@@ -27,8 +27,8 @@ class Span:
     __slots__ = ("start", "end")
 
     def __init__(self, start: int, end: int):
-        object.__setattr__(self, "start", start)
-        object.__setattr__(self, "end", end)
+        _set_start(self, start)  # the slots' own setters: __setattr__ refuses, and a parsed
+        _set_end(self, end)  # program makes a few Spans per token
 
     def __setattr__(self, name: str, value) -> None:
         raise AttributeError("Span is immutable")
@@ -49,6 +49,9 @@ class Span:
 
     def cover(self, other: Span) -> Span:
         return Span(min(self.start, other.start), max(self.end, other.end))
+
+
+_set_start, _set_end = Span.start.__set__, Span.end.__set__
 
 
 def caret_lines(source: str, span: Span) -> str:

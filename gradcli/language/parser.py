@@ -62,7 +62,7 @@ class _Parser:
 
     def advance(self) -> Token:
         tok = self.tok
-        self.pos = min(self.pos + 1, len(self.tokens) - 1)
+        self.pos += tok.kind != "end"  # on the last token, 'end', stay
         self.tok = self.tokens[self.pos]
         return tok
 
@@ -206,14 +206,14 @@ class _Parser:
     def unary(self) -> Expr:
         """Prefix +/- and '**'; the exponent is unary-level, so -x**2 is -(x**2) and x**-2 works."""
         tok = self.tok
-        if self.at("-", "+"):
+        if tok.kind == "op" and (tok.text == "-" or tok.text == "+"):
             self.advance()
             self.enter(tok)
             operand = self.unary()
             self.depth -= 1
             return Unary(tok.text, operand, Span(tok.start, operand.span.end))
         base = self.postfix()
-        if not self.at("**"):
+        if self.tok.text != "**" or self.tok.kind != "op":
             return base
         op = self.advance()
         self.enter(op)
@@ -225,7 +225,9 @@ class _Parser:
         callable_name = self.tok.kind == "name"  # not `(f)(x)` nor `f(x)(y)`: only a name chain
         node = self.atom()
         while True:
-            if self.at("("):
+            if (tok := self.tok).kind != "op" or tok.text not in ("(", "[", "."):  # most: none
+                return node
+            if tok.text == "(":
                 if not (callable_name and isinstance(node, Name)):
                     message = "only a function name can be called (to multiply, write '*')"
                     if self.tokens[self.pos - 1].kind == "num":  # `3 (4)`; `3(4)` multiplies
@@ -233,13 +235,11 @@ class _Parser:
                         message += " with no space"
                     raise self.error(message, self.tok.span)
                 node = self.call(node)
-            elif self.at("["):
+            elif tok.text == "[":
                 node = self.subscript(node)
-            elif self.at("."):
+            else:
                 message = f"attribute access on values is {NOT_OURS}"
                 raise self.error(message, self.tok.span)
-            else:
-                return node
             callable_name = False
 
     def atom(self) -> Expr:
@@ -279,7 +279,7 @@ class _Parser:
         """`tf.math.sin` is one Name; the walker decides which spellings exist."""
         first = self.advance()
         parts, end = [first.text], first.end
-        while self.at("."):
+        while self.tok.text == "." and self.tok.kind == "op":
             self.advance()
             part = self.tok
             if part.kind != "name" or part.text in ("True", "False"):

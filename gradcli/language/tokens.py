@@ -96,6 +96,9 @@ _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
 _STRING_PREFIXES = {"f": "f-strings", "b": "byte strings", "r": "raw strings", "u": "u-strings"}
 _PREFIX_WORDS = {"f", "b", "r", "u", "t", "rb", "br", "fr", "rf", "tr", "rt"}
 _CLOSERS = {")": "(", "]": "[", "|": "|"}
+# what `_check_number` looks at after a number: a word character, '(' or 'π' (a set, not a
+# string: the end of the text, '', is in every string)
+_NUMBER_FOLLOWERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_(π")
 _VALUE_ENDS = {"num", "str", "name"}  # a bar after one of these (or after ')' or ']') closes
 
 
@@ -212,17 +215,24 @@ def tokenize(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     open_brackets: list[Token] = []
+    match, length = _TOKEN.match, len(text)
     i = 0
-    while i < len(text):
-        m = _TOKEN.match(text, i)
+    while i < length:
+        m = match(text, i)
         if m is None:
             raise _bad_character(text, i)
         kind, end = m.lastgroup, m.end()
-        if kind == "num":
-            tokens.append(Token("num", m.group(), i, end))
-            if _check_number(text, i, end):  # 2x, 3(x+1), 2π: the '*' is implied
+        if kind == "space" or kind == "comment":
+            pass
+        elif kind == "num":
+            literal = m.group()
+            tokens.append(Token("num", literal, i, end))
+            # only a word character, '(' or 'π' right after it, or a leading 0, needs a look
+            if (literal[0] == "0" or text[end : end + 1] in _NUMBER_FOLLOWERS) and _check_number(
+                text, i, end
+            ):  # 2x, 3(x+1), 2π: the '*' is implied
                 tokens.append(Token("op", "*", end, end))
-        elif kind in ("name", "pi"):
+        elif kind == "name" or kind == "pi":
             word = m.group() if kind == "name" else "pi"
             if word in KEYWORD_MESSAGES:
                 raise _error(KEYWORD_MESSAGES[word], text, i, end)

@@ -100,6 +100,8 @@ def statement_label(statement, source: str) -> str:
 class Walker:
     """Evaluates a program's statements in order with a backend; `env` maps names to values."""
 
+    statement_sources: set[str] | None = None  # may be sources (--wrt; None: all): in later Deps
+
     def __init__(self, program: s.Program, backend: Backend, env: dict, deps: dict):
         self.program = program
         self.backend = backend
@@ -119,9 +121,9 @@ class Walker:
         label = statement_label(statement, self.program.source)
         value, deps = self.backend.statement(label, statement, lambda: self.expr(statement.value))
         if isinstance(statement, s.Assign):
-            self.env[statement.name] = value
-            own = deps if deps.get(statement.name) == "" else {**deps, statement.name: ""}
-            self.deps[statement.name] = own  # merge(deps, {name: ""}), without a loop in Python
+            self.env[name := statement.name] = value
+            kept = self.statement_sources is None or name in self.statement_sources
+            self.deps[name] = {**deps, name: ""} if kept and deps.get(name) != "" else deps
         self.statements.append((label, value, deps))
 
     # ------------------------------------------------------------ expressions

@@ -172,7 +172,7 @@ class NumericBackend:
     # ------------------------------------------------------------ checks
 
     def _check_size(self, op: Op, inputs: list, params: dict, node) -> None:
-        shapes = [value_of(x).shape for x in inputs]
+        shapes = [_shape(x) for x in inputs]
         size = _result_size(op, shapes, params, node)
         # the message only when it is needed: this runs once per operation of every program
         if size is not None and size > self.request.limits.max_elements:
@@ -181,8 +181,15 @@ class NumericBackend:
     def _note_nonfinite(self, op: Op, inputs: list, out, node) -> None:
         if self.nonfinite is not None:
             return
-        value = value_of(out)
-        if value.dtype.kind != "f" or np.isfinite(value).all():
+        value = out._value if type(out) is Tensor else value_of(out)
+        if value.dtype.kind != "f":
+            return
+        # one number (every operation of a scalar program): without numpy's ufunc machinery;
+        # float64 and narrower only, which a Python float holds exactly
+        if value.ndim == 0 and value.dtype.itemsize <= 8:
+            if math.isfinite(value):
+                return
+        elif np.isfinite(value).all():
             return
         if any(
             value_of(x).dtype.kind == "f" and not np.isfinite(value_of(x)).all() for x in inputs
@@ -196,6 +203,12 @@ class NumericBackend:
             f"{shown}\n{caret_lines(source, node.span)}"
         )
         self.undefined = _undefined(op, node, inputs, value, shown)
+
+
+def _shape(x) -> tuple:
+    """`value_of(x).shape`, without a new array for a tensor (once per input of every operation)."""
+    value = x._value if type(x) is Tensor or type(x) is Variable else x
+    return value.shape if type(value) is np.ndarray else np.shape(value)
 
 
 def _undefined(op: Op, node, inputs: list, value: np.ndarray, shown: str) -> str:

@@ -67,6 +67,9 @@ def run_program(
     backend = backend(request, tape, overrides, frozen)
     env, deps = backend.declare()
     walker = Walker(request.program, backend, env, deps)
+    # the sources are the inputs, the variables made, or --wrt's: a Deps naming every statement
+    # before it would be copied at every statement, quadratic in a long program
+    walker.statement_sources = set(request.wrt)
     walker.run()
     return walker, backend
 
