@@ -15,12 +15,19 @@ R = TypeVar("R", bound="Record")
 class Record:
     __slots__ = ()
     _defaults: dict = {}
+    _setters: tuple = ()
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        # each field's own slot setter, read once: __setattr__ refuses, and object.__setattr__
+        # looks the name up again for every field of every record
+        cls._setters = tuple(getattr(cls, name).__set__ for name in cls.__slots__)
 
     def __init__(self, *args: Any, **kwargs: Any):
         names = self.__slots__
         if not kwargs and len(args) == len(names):  # every field given in order: the parser's
-            for name, value in zip(names, args):  # nodes, one per token of a long program
-                object.__setattr__(self, name, value)
+            for setter, value in zip(self._setters, args):  # nodes, one per token of a program
+                setter(self, value)
             return
         if len(args) > len(names):
             raise TypeError(f"{type(self).__name__} takes at most {len(names)} fields")
