@@ -18,6 +18,10 @@ Targets (ratios of medians of per-round ratios):
   gradcli check "x**2" --expect "2*x"            <= 2.0x   import numpy
   gradcli functions                              <= 2.0x   import numpy
 
+diff's answer is sympy's (its 2-D pretty form, LaTeX, simplify), which symengine cannot print, so
+its floor is `import numpy, click, rich.table, sympy` (about 3x `import numpy`): printed beside its
+verdict, which stays FAIL while that holds (the README's "Why diff imports sympy").
+
 The long-program row (`--long`, also run by default): a 2,000-statement program file
 (`y1 = sin(x)*1.0001 + x*x*0.001; y2 = sin(y1)*1.0001 + y1*y1*0.001; ...`, 5 operations each)
 through `gradcli grad @file --plain --no-check`, less the start-up of the same command on `x**2`,
@@ -162,6 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     for label, target, against in targets:
         ratio = result.ratio(label, against)
         print(verdict(f"startup {label} vs `{against}`", ratio, target))
+    if any(label.startswith("diff") for label, _, _ in targets):
+        floor = result.ratio(HEAVY, NUMPY)
+        print(f"  diff's floor, `{HEAVY}`: {floor:.3f}x `{NUMPY}`")
     if not targets:
         print("VERDICT startup: no gradcli command ran: nothing to judge")
     if exe is not None and not args.no_long:
