@@ -225,6 +225,7 @@ def _taylor(sp, f, x, a, order: int) -> dict:
 def _term(sp, coefficient, power) -> dict:
     """coefficient*(x - a)**k as a student writes it: 2*(x - 1), not 2*x - 2 (sympy would
     distribute a number over the sum), the sign in front and the denominator last."""
+    coefficient = _with_e(sp, coefficient)
     if power == 1:
         return {"text": sp.sstr(coefficient), "latex": sp.latex(coefficient)}
     sign = ""
@@ -234,6 +235,8 @@ def _term(sp, coefficient, power) -> dict:
     top = sp.Mul(numerator, power, evaluate=False) if numerator != 1 else power
     text, latex = sp.sstr(top), sp.latex(top)
     if denominator != 1:
+        if top.is_Add:  # (x - 1)/2, not x - 1/2
+            text = f"({text})"
         below = sp.sstr(denominator)
         text += f"/{below}" if denominator.is_Atom else f"/({below})"
         latex = rf"\frac{{{latex}}}{{{sp.latex(denominator)}}}"

@@ -90,3 +90,21 @@ def test_critical_latex_writes_tiny_numbers_with_powers_of_ten():
     rows = [line for line in latex.splitlines() if line.startswith(("minimum", "maximum"))]
     assert len(rows) == 5  # four minima and the local maximum
     assert "e-" not in latex and "e+" not in latex
+
+
+@pytest.mark.parametrize(
+    "expression, at, expected",
+    [
+        ("sqrt(x)", "1", "1 + (x - 1)/2 - (x - 1)**2/8"),  # was x - 1/2: a wrong polynomial
+        ("exp(x)", "-1", "1/e + (x + 1)/e + (x + 1)**2/(2*e)"),
+        ("exp(x)", "1", "e + e*(x - 1) + e*(x - 1)**2/2"),
+    ],
+)
+def test_taylor_text_is_the_polynomial_when_typed_back(expression, at, expected):
+    text = ok("taylor", expression, "--at", f"x={at}", "--order", "2", "--plain").strip()
+    assert text == expected
+    f = sp.sympify(expression, locals={"x": x})
+    series = sp.series(f, x, int(at), 3).removeO()
+    assert sp.simplify(sp.sympify(text, locals={"x": x, "e": sp.E}) - series) == 0
+    for point in (-0.5, 0.25, 2.0):  # and gradcli reads it as the same polynomial
+        assert value_at(text, point) == pytest.approx(float(series.subs(x, point)), rel=1e-12)
