@@ -41,6 +41,7 @@ Examples:
   gradcli critical "x**2 - y**2" --x -1:1 --y -1:1      # (0, 0) saddle
   gradcli critical "(x**2 + y - 11)**2 + (x + y**2 - 7)**2" --x -5:5 --y -5:5 --plain
   gradcli critical "x*sin(x)" --x -3:3 --json           # found numerically
+  gradcli critical "x^3 - x" --x -3:3 --format latex    # a LaTeX tabular, exact values
 """
 IMAGE_GRID = 200  # points per axis of a two-input image
 
@@ -49,7 +50,7 @@ IMAGE_GRID = 200  # points per axis of a two-input image
 @EXPRESSION
 @click.option("--at", multiple=True, metavar="NAME=LO:HI", help="A range (same as --NAME LO:HI).")
 @plot_options
-@format_option("pretty", "plain", "json", more="; pretty draws the plot")
+@format_option("pretty", "plain", "json", "latex", more="; pretty draws the plot")
 @JSON_FLAG
 @PLAIN_FLAG
 @BUDGET_OPTION

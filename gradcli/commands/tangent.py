@@ -36,6 +36,7 @@ TANGENT_EPILOG = """\b
 Examples:
   gradcli tangent "x**3" --at x=2                 # y = 12*x - 16, and a plot
   gradcli tangent "exp(x)" --at x=1 --plain       # the tangent and normal lines
+  gradcli tangent "sin(x)" --at x=pi/4            # a point as a constant expression
   gradcli tangent "sin(x)" --at x=pi --format latex   # as LaTeX
   gradcli tangent "x**3" --at x=2 -o tangent.png  # needs matplotlib
 """

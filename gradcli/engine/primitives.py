@@ -867,6 +867,38 @@ _sech_squared = primitive(
     public=False,
     saves="both",
 )
+# the inverse hyperbolic functions, as a calculus course writes them (numpy's names, sympy's and
+# TensorFlow's as aliases); arccosh's rule is sympy's 1/(sqrt(x - 1)*sqrt(x + 1)), which keeps
+# its digits near 1 where x*x - 1 would cancel
+arcsinh = primitive(
+    "arcsinh",
+    np.arcsinh,
+    (lambda g, ans, x: g / sqrt(x * x + 1),),
+    lambda sp, x: sp.asinh(x),
+    "inverse hyperbolic sine, log(x + sqrt(x**2 + 1))",
+    aliases=("asinh",),
+    namespaces=("tf", "tf.math", "np", "math"),
+)
+arccosh = primitive(
+    "arccosh",
+    np.arccosh,
+    (lambda g, ans, x: g / (sqrt(x - 1) * sqrt(x + 1)),),
+    lambda sp, x: sp.acosh(x),
+    "inverse hyperbolic cosine, log(x + sqrt(x**2 - 1)), for x >= 1",
+    aliases=("acosh",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((1.2, 3.0),),
+)
+arctanh = primitive(
+    "arctanh",
+    np.arctanh,
+    (lambda g, ans, x: g / (1 - x * x),),
+    lambda sp, x: sp.atanh(x),
+    "inverse hyperbolic tangent, log((1 + x)/(1 - x))/2, for |x| < 1",
+    aliases=("atanh",),
+    namespaces=("tf", "tf.math", "np", "math"),
+    domain=((-0.9, 0.9),),
+)
 sigmoid = primitive(
     "sigmoid",
     _np_sigmoid,

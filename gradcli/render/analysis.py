@@ -32,6 +32,15 @@ def _exact_and_float(shown: dict) -> str:
     return text if EXACT_NUMBER.fullmatch(text) else f"{text} = {short(shown['value'])}"
 
 
+def _exact_point(answer: dict, at: float) -> str:
+    """The point as typed when it is a constant expression (--at x=pi/4: "pi/4 = 0.7853981634"),
+    else its float (2, 0.5)."""
+    exact = (answer.get("at") or {}).get("text")
+    if exact and len(exact) <= LONGEST_EXACT and not EXACT_NUMBER.fullmatch(exact):
+        return f"{exact} = {short(at)}"
+    return short(at)
+
+
 def table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
     """Columns of text, the first left-aligned and the others right-aligned."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -63,9 +72,10 @@ def tangent_text(fmt: str, context: dict, answer: dict, plot: str | None) -> str
     if fmt in ("plain", "latex"):
         key = "text" if fmt == "plain" else "latex"
         return f"{answer['tangent'][key]}\n{answer['normal'][key]}"
-    name, at = context["input"], short(context["at"])
+    name, header_at = context["input"], _exact_point(answer, context["at"])
+    at = header_at.split(" = ")[0]  # f(pi/4), not f(0.7853981634)
     lines = [
-        f"f({name}) = {context['expression']}   at {name} = {at}",
+        f"f({name}) = {context['expression']}   at {name} = {header_at}",
         f"  f({at})  = {_exact_and_float(answer['value'])}",
         f"  f'({at}) = "
         + (
@@ -108,13 +118,13 @@ def taylor_text(fmt: str, context: dict, answer: dict, errors: list, plot: str |
         return polynomial["text"]
     if fmt == "latex":
         return f"{polynomial['latex']} + {remainder_latex}"
-    name = context["input"]
+    name, at = context["input"], _exact_point(answer, context["at"])
     lines = [
         f"Taylor polynomial of order {context['order']} of f({name}) = {context['expression']} "
-        f"at {name} = {short(context['at'])}:",
+        f"at {name} = {at}:",
         f"  P({name}) = {polynomial['text']}",
         f"  f({name}) = P({name}) + {remainder_text}",
-        f"error |f - P| near {name} = {short(context['at'])}:",
+        f"error |f - P| near {name} = {at}:",
     ]
     rows = [[short(x), short(f), short(p), short(abs(f - p), 3)] for x, f, p in errors]
     lines += table([name, f"f({name})", f"P({name})", "|f - P|"], rows)
@@ -151,6 +161,8 @@ def critical_text(fmt: str, context: dict, found: dict, plot: str | None) -> str
                 ],
             }
         )
+    if fmt == "latex":
+        return _critical_latex(names, points)
     if fmt == "plain":
         return "\n".join(
             " ".join([point["kind"], *(repr(v) for v in point["at"]), repr(point["value"])])
@@ -183,6 +195,35 @@ def critical_text(fmt: str, context: dict, found: dict, plot: str | None) -> str
         ]
         lines += table(["kind", *names, "f", second], rows)
     return "\n".join(lines + ([""] + [plot] if plot else []))
+
+
+def _critical_latex(names: list[str], points: list[dict]) -> str:
+    """The table as a LaTeX tabular for a homework sheet: exact values where sympy found them
+    (x = \\frac{\\sqrt{3}}{3}), else the floats."""
+    second = "f''" if len(names) == 1 else r"\det H"
+    header = " & ".join(["kind", *(f"${name}$" for name in names), "$f$", f"${second}$"])
+    lines = [rf"\begin{{tabular}}{{l{'r' * (len(names) + 2)}}}", rf"{header} \\", r"\hline"]
+    for point in points:
+        exact = point.get("latex") or [None] * len(point["at"])
+        cells = [_kind(point["kind"])]
+        cells += [f"${text if text is not None else _latex_number(value)}$"
+                  for value, text in zip(point["at"], exact)]  # fmt: skip
+        cells.append(f"${point.get('value_latex') or _latex_number(point['value'])}$")
+        cells.append(f"${_latex_number(point['second'])}$")
+        lines.append(" & ".join(cells) + r" \\")
+    if not points:
+        lines.append(
+            rf"\multicolumn{{{len(names) + 3}}}{{l}}{{no critical points in the range}} \\"
+        )
+    lines.append(r"\end{tabular}")
+    return "\n".join(lines)
+
+
+def _latex_number(value: float) -> str:
+    """A float as the tables show it, its exponent as LaTeX: 7.9 \\times 10^{-31}, not 7.9e-31."""
+    text = short(value)
+    mantissa, _, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else text
 
 
 def _kind(kind: str) -> str:

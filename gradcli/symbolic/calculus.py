@@ -45,12 +45,23 @@ def join_terms(texts: list[str]) -> str:
 
 def _shown(sp, expr) -> dict:
     """An exact number as text, LaTeX and float."""
-    return {"text": sp.sstr(expr), "latex": sp.latex(expr), "value": to_float(sp, expr)[0]}
+    written = _with_e(sp, expr)
+    return {"text": sp.sstr(written), "latex": sp.latex(written), "value": to_float(sp, expr)[0]}
+
+
+def _with_e(sp, expr):
+    """`expr` with Euler's number as the student writes it: exp(-1) is 1/e, E*x is e*x (sympy
+    prints exp(-1) and E, which the lines mixed: y = -x*exp(-1) + exp(-1) + E). Only shown."""
+    e = sp.Symbol("e", positive=True)
+    powers = expr.replace(lambda n: isinstance(n, sp.exp) and n.args[0].is_number,
+                          lambda n: e ** n.args[0])  # fmt: skip
+    return powers.xreplace({sp.E: e})
 
 
 def _line(sp, slope, intercept, x) -> dict:
-    """y = slope*x + intercept, the x term first, as text and LaTeX."""
-    terms = [term for term in (slope * x, intercept) if term != 0]
+    """y = slope*x + intercept, the x term first, as text and LaTeX; the intercept's terms
+    collected (1/e + e, not a sum with exp(-1) in it)."""
+    terms = [_with_e(sp, term) for term in (slope * x, intercept) if term != 0]
     return {
         "text": "y = " + join_terms([sp.sstr(t) for t in terms]),
         "latex": "y = " + join_terms([sp.latex(t) for t in terms]),
@@ -119,6 +130,7 @@ def produce_tangent(
             fa = _simplest(sp, f.subs(x, a), interrupt, budget / 2)
             slope = _simplest(sp, sp.diff(f, x).subs(x, a), interrupt, budget / 2)
             answer = _tangent(sp, x, a, fa, slope)
+            answer.setdefault("at", _shown(sp, a))
         except Exception as error:  # sympy raises many kinds: each is a message for the user
             yield _error(error)
             return
@@ -161,7 +173,9 @@ def produce_taylor(request: Request, variable: str, at: tuple[str, float], order
         sp = import_sympy()
         try:
             f, symbols = formula(request)
-            answer = _taylor(sp, f, symbols[variable], exact_point(sp, *at), order)
+            a = exact_point(sp, *at)
+            answer = _taylor(sp, f, symbols[variable], a, order)
+            answer.setdefault("at", _shown(sp, a))
         except Exception as error:
             yield _error(error)
             return
@@ -211,6 +225,7 @@ def _taylor(sp, f, x, a, order: int) -> dict:
 def _term(sp, coefficient, power) -> dict:
     """coefficient*(x - a)**k as a student writes it: 2*(x - 1), not 2*x - 2 (sympy would
     distribute a number over the sum), the sign in front and the denominator last."""
+    coefficient = _with_e(sp, coefficient)
     if power == 1:
         return {"text": sp.sstr(coefficient), "latex": sp.latex(coefficient)}
     sign = ""
@@ -220,6 +235,8 @@ def _term(sp, coefficient, power) -> dict:
     top = sp.Mul(numerator, power, evaluate=False) if numerator != 1 else power
     text, latex = sp.sstr(top), sp.latex(top)
     if denominator != 1:
+        if top.is_Add:  # (x - 1)/2, not x - 1/2
+            text = f"({text})"
         below = sp.sstr(denominator)
         text += f"/{below}" if denominator.is_Atom else f"/({below})"
         latex = rf"\frac{{{latex}}}{{{sp.latex(denominator)}}}"
@@ -338,8 +355,10 @@ def _classify(sp, f, variables: list, values: tuple) -> dict:
     return {
         "at": [to_float(sp, v)[0] for v in values],
         "exact": [sp.sstr(v) for v in values],
+        "latex": [sp.latex(v) for v in values],
         "value": to_float(sp, value)[0],
         "exact_value": sp.sstr(value),
+        "value_latex": sp.latex(value),
         "kind": kind,
         "second": to_float(sp, second)[0],
     }

@@ -20,7 +20,7 @@ from gradcli.engine.primitives import REGISTRY
 from gradcli.program.records import Request
 from gradcli.record import Record
 
-from .expressions import NoSympyForm
+from .expressions import NoSympyForm, typed
 from .sympy_import import import_sympy
 from .written import (
     Term,
@@ -92,7 +92,7 @@ class Deriver:
 
     def text(self, expr, written: bool = False) -> tuple[str, str]:
         order = "none" if written else None
-        return self.sp.sstr(expr, order=order), self.sp.latex(expr, order=order)
+        return typed(self.sp, expr, order=order), self.sp.latex(expr, order=order)
 
     def step(self, rule, term, wrt, display, statement, *, let=None, notes=(), substeps=()):
         self.count += 1
@@ -111,7 +111,7 @@ class Deriver:
     def statement(self, wrt, term, display) -> tuple[str, str]:
         """d/dx f = f' for this term, in text and LaTeX."""
         sp = self.sp
-        text = f"d/d{wrt} {sp.sstr(term.shown, order='none')} = {sp.sstr(display)}"
+        text = f"d/d{wrt} {typed(sp, term.shown, order='none')} = {typed(sp, display)}"
         latex = (
             rf"\frac{{d}}{{d{sp.latex(wrt)}}} {sp.latex(term.shown, order='none')} = "
             f"{sp.latex(display)}"
@@ -188,7 +188,7 @@ class Deriver:
             rest = varying[0] if len(varying) == 1 else product_term(sp, varying)
             inner = self.derive(rest, wrt)
             real, display = c * inner.real, c * inner.display
-            shown_c = sp.sstr(c)
+            shown_c = typed(sp, c)
             statement = (
                 f"d/d{wrt} (c*f) = c*(d/d{wrt} f), with c = {shown_c}",
                 rf"\frac{{d}}{{d{sp.latex(wrt)}}} (c f) = c \frac{{d f}}{{d{sp.latex(wrt)}}},"
@@ -253,7 +253,7 @@ class Deriver:
             r"y = f^{g}:\ \ln y = g \ln f,\ \frac{y'}{y} = (g \ln f)',\ y' = f^{g} (g \ln f)'",
         )
         let = ("ln(y)",) + self.text(product.shown, written=True)
-        where = [f"ln(f) needs f > 0: valid where {sp.sstr(f.shown, order='none')} > 0"]
+        where = [f"ln(f) needs f > 0: valid where {typed(sp, f.shown, order='none')} > 0"]
         step = self.step(
             "logarithmic_differentiation", term, wrt, display, statement, let=let, notes=where,
             substeps=[inner],
@@ -271,12 +271,12 @@ class Deriver:
         real = sp.diff(term.expr, wrt)
         display, notes = real, []
         if rule == "power":
-            exponent = sp.sstr(detail) if detail.is_Integer else f"({sp.sstr(detail)})"
-            notes.append(f"{sp.sstr(term.shown)} = {wrt}**{exponent}")
+            exponent = typed(sp, detail) if detail.is_Integer else f"({typed(sp, detail)})"
+            notes.append(f"{typed(sp, term.shown)} = {wrt}**{exponent}")
         elif rule == "absolute_value":
             notes += [f"sign({wrt}) = {wrt}/|{wrt}|", f"not differentiable at {wrt} = 0"]
         elif rule == "logarithm" and not isinstance(detail, str):
-            notes.append(f"{sp.sstr(term.shown)} = ln({wrt})/ln({sp.sstr(detail)})")
+            notes.append(f"{typed(sp, term.shown)} = ln({wrt})/ln({typed(sp, detail)})")
         elif rule == "table":
             t, _, named = table_entry(op)
             display = named.xreplace({t: wrt})

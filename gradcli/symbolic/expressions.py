@@ -140,3 +140,21 @@ def display_form(sp, expr):
 def text(sp, expr) -> str:
     shown = sp.sstr(expr, full_prec=False)
     return shown if len(shown) <= MAX_TEXT else shown[: MAX_TEXT - 3] + "..."
+
+
+_TYPED_PRINTERS: dict = {}
+
+
+def typed(sp, expr, order: str | None = None) -> str:
+    """`expr` as text the student can type back into gradcli: sympy's `sstr`, with the names
+    gradcli's language reads where sympy's differ (`abs(x)`, not sympy's `Abs(x)`)."""
+    printer_class = _TYPED_PRINTERS.get(id(sp))
+    if printer_class is None:
+
+        class TypedPrinter(sp.printing.str.StrPrinter):
+            def _print_Abs(self, expr) -> str:
+                return f"abs({self._print(expr.args[0])})"
+
+        printer_class = _TYPED_PRINTERS[id(sp)] = TypedPrinter
+    settings = {} if order is None else {"order": order}
+    return printer_class(settings).doprint(sp.sympify(expr))

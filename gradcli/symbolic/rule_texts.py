@@ -3,7 +3,7 @@ not edit. The rule texts of `gradcli functions` (CATALOG: name -> (form, derivat
 rule)) and `gradcli tape` (TAPE: name -> per input, (symbols, words) or None), with the
 fingerprint of the sources they were derived from (see rule_cache.py)."""
 
-FINGERPRINT = '83a84a6a36f326ae4d31784975a0687790376bcd116f1bf7ec1a9ff86ea96e39'
+FINGERPRINT = 'e0e2d7efaed40a7b37ff99f33a8c0db5fbe0bf576f138f4a9c745c7650ae0a21'
 
 CATALOG = {
     'add': ('x + y', 'd/dx: 1; d/dy: 1'),
@@ -40,6 +40,9 @@ CATALOG = {
     'sinh': ('sinh(x)', 'cosh(x)'),
     'cosh': ('cosh(x)', 'sinh(x)'),
     'tanh': ('tanh(x)', '1 - tanh(x)**2'),
+    'arcsinh': ('asinh(x)', '1/sqrt(x**2 + 1)'),
+    'arccosh': ('acosh(x)', '1/(sqrt(x - 1)*sqrt(x + 1))'),
+    'arctanh': ('atanh(x)', '1/(1 - x**2)'),
     'sigmoid': ('1/(1 + exp(-x))', 'exp(-x)/(1 + exp(-x))**2'),
     'softplus': ('log(exp(x) + 1)', 'exp(x)/(exp(x) + 1)'),
     'relu': ('Piecewise((x, x > 0), (0, True))', 'Piecewise((1, x > 0), (0, True))'),
@@ -115,6 +118,9 @@ TAPE = {
     'cosh': [('d/da cosh(a) = sinh(a)', 'the derivative of cosh(a) with respect to a, its 1st input, is sinh(a)')],
     'tanh': [('d/da tanh(a) = 1 - tanh(a)**2', 'the derivative of tanh(a) with respect to a, its 1st input, is 1 - tanh(a)**2')],
     'sech_squared': [('d/da (cosh(a)**(-2)) = -2*sinh(a)/cosh(a)**3', 'the derivative of cosh(a)**(-2) with respect to a, its 1st input, is -2*sinh(a)/cosh(a)**3')],
+    'arcsinh': [('d/da asinh(a) = 1/sqrt(a**2 + 1)', 'the derivative of asinh(a) with respect to a, its 1st input, is 1/sqrt(a**2 + 1)')],
+    'arccosh': [('d/da acosh(a) = 1/(sqrt(a - 1)*sqrt(a + 1))', 'the derivative of acosh(a) with respect to a, its 1st input, is 1/(sqrt(a - 1)*sqrt(a + 1))')],
+    'arctanh': [('d/da atanh(a) = 1/(1 - a**2)', 'the derivative of atanh(a) with respect to a, its 1st input, is 1/(1 - a**2)')],
     'sigmoid': [('d/da (1/(1 + exp(-a))) = exp(-a)/(1 + exp(-a))**2', 'the derivative of 1/(1 + exp(-a)) with respect to a, its 1st input, is exp(-a)/(1 + exp(-a))**2')],
     'softplus': [('d/da log(exp(a) + 1) = exp(a)/(exp(a) + 1)', 'the derivative of log(exp(a) + 1) with respect to a, its 1st input, is exp(a)/(exp(a) + 1)')],
     'relu': [('d/da (a if a > 0 else 0) = 1 if a > 0 else 0', "the derivative of a if a > 0 else 0 with respect to a, its 1st input, is 1 if a > 0 else 0 (relu'(0) = 0)")],

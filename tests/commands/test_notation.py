@@ -242,7 +242,7 @@ def test_a_value_that_is_not_a_constant_expression_is_an_error_with_a_caret(valu
         ("tf.nn.swish(x)", "write x*sigmoid(x)"),
         ("logsoftmax(x)", "write log_softmax(x)"),
         ("lg(x)", "write log10(x) (or log2(x))"),
-        ("arctanh(x)", "write 0.5*log((1 + x)/(1 - x)) (for |x| < 1)"),
+        ("cbrt(x)", "write x**(1/3) (for x > 0)"),
         ("softmaxx(x)", "did you mean 'softmax'"),
         ("sigmod(x)", "did you mean 'sigmoid'"),
         ("log100(x)", "did you mean 'log10'"),

@@ -12,7 +12,7 @@ import math
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, REGISTRY, Op
@@ -20,6 +20,7 @@ from gradcli.language.analysis import free_names
 from gradcli.language.parser import parse
 from gradcli.program.point import make_request
 from gradcli.symbolic.derivation import Deriver, Step, derive
+from gradcli.symbolic.formula import formula
 from gradcli.symbolic.homework import derivation_steps
 from gradcli.symbolic.written import Term, family, table_entry
 
@@ -304,7 +305,7 @@ UNARY = sorted(
     name
     for name, o in REGISTRY.items()
     if o.arity == 1 and not o.params and o.kind == "elementwise" and o.sympy is not None
-    and o.sympy != FORWARD_ON_OBJECTS and o.grads[0] is not None and name != "sign"
+    and o.sympy != FORWARD_ON_OBJECTS and o.grads[0] is not None and name != "sign" and o.public
 )  # fmt: skip
 BINARY = ["+", "-", "*", "/", "**"]
 FUNCTIONS = ["maximum", "minimum"]  # no rule of their own: by the table
@@ -339,6 +340,10 @@ def test_steps_never_fail_and_always_give_sympys_derivative(text):
     inputs = free_names(request.program)
     if not inputs:
         return
+    try:
+        formula(request)
+    except TypeError:  # maximum(x, arccos(2)): a constant that is not real has no sympy form
+        assume(False)
     for name in inputs:
         step, answer, _, f = derive(request, name)
         assert step.rule and step.derivative
