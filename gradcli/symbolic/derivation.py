@@ -20,7 +20,7 @@ from gradcli.engine.primitives import REGISTRY
 from gradcli.program.records import Request
 from gradcli.record import Record
 
-from .expressions import NoSympyForm
+from .expressions import NoSympyForm, letter_e, plain_text
 from .sympy_import import import_sympy
 from .written import (
     Term,
@@ -92,7 +92,8 @@ class Deriver:
 
     def text(self, expr, written: bool = False) -> tuple[str, str]:
         order = "none" if written else None
-        return self.sp.sstr(expr, order=order), self.sp.latex(expr, order=order)
+        expr = expr if written else letter_e(self.sp, expr)
+        return plain_text(self.sp, expr, order=order), self.sp.latex(expr, order=order)
 
     def step(self, rule, term, wrt, display, statement, *, let=None, notes=(), substeps=()):
         self.count += 1
@@ -111,7 +112,8 @@ class Deriver:
     def statement(self, wrt, term, display) -> tuple[str, str]:
         """d/dx f = f' for this term, in text and LaTeX."""
         sp = self.sp
-        text = f"d/d{wrt} {sp.sstr(term.shown, order='none')} = {sp.sstr(display)}"
+        derivative = plain_text(sp, letter_e(sp, display))
+        text = f"d/d{wrt} {plain_text(sp, term.shown, order='none')} = {derivative}"
         latex = (
             rf"\frac{{d}}{{d{sp.latex(wrt)}}} {sp.latex(term.shown, order='none')} = "
             f"{sp.latex(display)}"

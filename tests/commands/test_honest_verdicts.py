@@ -293,7 +293,9 @@ def test_narrow_terminals_break_no_word(args, width):
 
 def test_a_long_derivative_is_cut_with_how_many_terms_and_whole_in_json():
     program = " + ".join(f"sin({i}*x)*x**{i}" for i in range(1, 13))
-    whole = json.loads(gradcli("diff", program, "--json", "--budget", "1").stdout)["derivatives"][0]["derivative"]
+    whole = json.loads(gradcli("diff", program, "--json", "--budget", "1").stdout)["derivatives"][
+        0
+    ]["derivative"]
     assert whole.count(" + ") == 23 and "..." not in whole  # 24 terms, given whole
     for args in [(), ("--plain",)]:
         shown = gradcli("diff", program, "--budget", "1", *args).stdout
