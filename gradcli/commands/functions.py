@@ -13,13 +13,14 @@ from gradcli.errors import ExitCode
 
 from .group import cli
 from .homework import choose_format, write
-from .options import JSON_FLAG, PLAIN_FLAG, format_option
+from .options import JSON_FLAG, LABELS_FLAG, PLAIN_FLAG, format_option, require_plain_for_labels
 from .output import use_color
 
 FUNCTIONS_EPILOG = """\b
 Examples:
   gradcli functions                       # a table
   gradcli functions --format plain        # sin(x) -> cos(x), one per line
+  gradcli functions --plain --labels      # sin: sin(x) -> cos(x)
   gradcli functions --format markdown     # the README's function table
 """
 
@@ -28,11 +29,13 @@ Examples:
 @format_option("table", "json", "plain", "markdown")
 @JSON_FLAG
 @PLAIN_FLAG
-def functions(fmt, as_json, as_plain):
+@LABELS_FLAG
+def functions(fmt, as_json, as_plain, labels):
     """Every function of the language, from the primitive registry: aliases, namespaces, the
     domain its tests sample from, the derivative rule (derived from its sympy form) and a one-line
     description."""
     fmt = choose_format(fmt, {"json": as_json, "plain": as_plain}, "table")
+    require_plain_for_labels(labels, fmt)
     from gradcli.render import catalog
     from gradcli.symbolic.catalog import entries
 
@@ -40,7 +43,7 @@ def functions(fmt, as_json, as_plain):
     if fmt == "json":
         write(catalog.to_json(found))
     elif fmt == "plain":
-        write(catalog.to_plain(found))
+        write(catalog.to_plain(found, labels=labels))
     elif fmt == "markdown":
         write(catalog.to_markdown(found))
     else:

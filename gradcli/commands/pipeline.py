@@ -32,7 +32,8 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     require_plain_for_labels(options.get("labels", False), fmt)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
-    if derivative == GRADIENT and fmt != "csv":  # a row per point: kinks are for one point
+    # a row per point (csv): kinks are for one point
+    if (derivative == GRADIENT or derivative.kind == "tape") and fmt != "csv":
         from gradcli.program.kinks import find_kinks
 
         result = replace(result, kinks=find_kinks(request, result.evaluation))

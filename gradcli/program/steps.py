@@ -115,8 +115,9 @@ class TapeView(Record):
         "mode",
         "direction",
         "tangents",
+        "kinks",
     )
-    _defaults = {"checks": (), "mode": "reverse", "direction": {}, "tangents": ()}
+    _defaults = {"checks": (), "mode": "reverse", "direction": {}, "tangents": (), "kinks": ()}
     program: str
     evaluation: Evaluation  # grad's answer: inputs, the target's value, gradients, reasons
     forward: tuple[ForwardStep, ...]
@@ -127,6 +128,7 @@ class TapeView(Record):
     mode: str  # "forward" (`tape --mode forward`): the forward steps carry tangents too
     direction: dict  # forward mode: source -> its tangent
     tangents: tuple  # forward mode: per forward step, its output's tangent (None: none)
+    kinks: tuple  # `records.Kink`s of the target at the point (`program.kinks`), as grad's
 
     @property
     def target(self):

@@ -27,9 +27,13 @@ def _description(entry: dict) -> str:
     return f"{doc} ({entry['convention']})" if entry["convention"] else doc
 
 
-def to_plain(entries: list[dict]) -> str:
-    """One line per function: `sin(x) -> cos(x)`."""
-    return "\n".join(f"{e['signature']} -> {e['derivative'] or NONE}" for e in entries)
+def to_plain(entries: list[dict], labels: bool = False) -> str:
+    """One line per function: `sin(x) -> cos(x)`; with `labels`, `sin: sin(x) -> cos(x)` (the
+    name a script splits on, as every command's `--labels` starts a line with its source)."""
+    lines = [f"{e['signature']} -> {e['derivative'] or NONE}" for e in entries]
+    if labels:
+        lines = [f"{e['name']}: {line}" for e, line in zip(entries, lines)]
+    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:

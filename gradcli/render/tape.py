@@ -66,10 +66,20 @@ def tape_to_table(view, *, color: bool, width: int | None = None) -> str:
         out += _forward_blocks(view, ascii)
     out += [None, *_backward_blocks(view, ascii)]
     out += tables.target_blocks(view.report, ascii=ascii)
+    out += _kink_lines(view)
     out += [None, tables.watched_block(evaluation)]
     out += tables.check_blocks(view.report, ascii=ascii)
     out += tables.undefined_block(view)
     return tables.print_blocks(out, color=color, width=width)
+
+
+def _kink_lines(view) -> list:
+    """A note per source element at a kink (`render.kinks.sentence`), as grad's table has."""
+    from rich.text import Text
+
+    from .kinks import sentence
+
+    return [Text(sentence(kink), style="yellow") for kink in view.kinks]
 
 
 def _forward_blocks(view, ascii: bool) -> list:
@@ -186,7 +196,12 @@ def _add_step(backward, step, ascii: bool) -> None:
 def tape_to_dict(view) -> dict:
     target = view.target
     checks = view.checks[0] if view.checks else None
-    document = with_undefined(view, _tape_dict(view, target, checks))
+    document = _tape_dict(view, target, checks)
+    if view.kinks:  # as grad's results carry them
+        from .kinks import to_dict
+
+        document["kinks"] = [to_dict(kink) for kink in view.kinks]
+    document = with_undefined(view, document)
     if view.mode == "forward":  # tape --mode forward: the direction, and each step's tangent
         from .forward import add_tangents
 

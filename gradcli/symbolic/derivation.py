@@ -20,7 +20,7 @@ from gradcli.engine.primitives import REGISTRY
 from gradcli.program.records import Request
 from gradcli.record import Record
 
-from .expressions import NoSympyForm, typed
+from .expressions import NoSympyForm, letter_e, plain_text
 from .sympy_import import import_sympy
 from .written import (
     Term,
@@ -92,7 +92,8 @@ class Deriver:
 
     def text(self, expr, written: bool = False) -> tuple[str, str]:
         order = "none" if written else None
-        return typed(self.sp, expr, order=order), self.sp.latex(expr, order=order)
+        expr = expr if written else letter_e(self.sp, expr)
+        return plain_text(self.sp, expr, order=order), self.sp.latex(expr, order=order)
 
     def step(self, rule, term, wrt, display, statement, *, let=None, notes=(), substeps=()):
         self.count += 1
@@ -111,7 +112,8 @@ class Deriver:
     def statement(self, wrt, term, display) -> tuple[str, str]:
         """d/dx f = f' for this term, in text and LaTeX."""
         sp = self.sp
-        text = f"d/d{wrt} {typed(sp, term.shown, order='none')} = {typed(sp, display)}"
+        derivative = plain_text(sp, letter_e(sp, display))
+        text = f"d/d{wrt} {plain_text(sp, term.shown, order='none')} = {derivative}"
         latex = (
             rf"\frac{{d}}{{d{sp.latex(wrt)}}} {sp.latex(term.shown, order='none')} = "
             f"{sp.latex(display)}"
@@ -188,7 +190,7 @@ class Deriver:
             rest = varying[0] if len(varying) == 1 else product_term(sp, varying)
             inner = self.derive(rest, wrt)
             real, display = c * inner.real, c * inner.display
-            shown_c = typed(sp, c)
+            shown_c = plain_text(sp, c)
             statement = (
                 f"d/d{wrt} (c*f) = c*(d/d{wrt} f), with c = {shown_c}",
                 rf"\frac{{d}}{{d{sp.latex(wrt)}}} (c f) = c \frac{{d f}}{{d{sp.latex(wrt)}}},"
@@ -253,7 +255,7 @@ class Deriver:
             r"y = f^{g}:\ \ln y = g \ln f,\ \frac{y'}{y} = (g \ln f)',\ y' = f^{g} (g \ln f)'",
         )
         let = ("ln(y)",) + self.text(product.shown, written=True)
-        where = [f"ln(f) needs f > 0: valid where {typed(sp, f.shown, order='none')} > 0"]
+        where = [f"ln(f) needs f > 0: valid where {plain_text(sp, f.shown, order='none')} > 0"]
         step = self.step(
             "logarithmic_differentiation", term, wrt, display, statement, let=let, notes=where,
             substeps=[inner],
@@ -271,12 +273,14 @@ class Deriver:
         real = sp.diff(term.expr, wrt)
         display, notes = real, []
         if rule == "power":
-            exponent = typed(sp, detail) if detail.is_Integer else f"({typed(sp, detail)})"
-            notes.append(f"{typed(sp, term.shown)} = {wrt}**{exponent}")
+            exponent = (
+                plain_text(sp, detail) if detail.is_Integer else f"({plain_text(sp, detail)})"
+            )
+            notes.append(f"{plain_text(sp, term.shown)} = {wrt}**{exponent}")
         elif rule == "absolute_value":
             notes += [f"sign({wrt}) = {wrt}/|{wrt}|", f"not differentiable at {wrt} = 0"]
         elif rule == "logarithm" and not isinstance(detail, str):
-            notes.append(f"{typed(sp, term.shown)} = ln({wrt})/ln({typed(sp, detail)})")
+            notes.append(f"{plain_text(sp, term.shown)} = ln({wrt})/ln({plain_text(sp, detail)})")
         elif rule == "table":
             t, _, named = table_entry(op)
             display = named.xreplace({t: wrt})

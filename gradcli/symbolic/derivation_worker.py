@@ -15,7 +15,7 @@ from gradcli.program.records import Request
 
 from . import derivation
 from .derivation import Step
-from .expressions import NoSympyForm, typed
+from .expressions import NoSympyForm, letter_e, plain_text, textbook
 from .formula import choose
 from .sympy_import import import_sympy
 from .workers import OutOfTime
@@ -24,8 +24,8 @@ from .written import named_forms
 
 def simplify_step(sp, wrt: str, display, answer, notes: tuple) -> Step:
     """The last step: the rules' result, simplified (or why not)."""
-    text, latex = typed(sp, display), sp.latex(display)
-    answer_text, answer_latex = typed(sp, answer), sp.latex(answer)
+    text, latex = plain_text(sp, letter_e(sp, display)), sp.latex(display)
+    answer_text, answer_latex = plain_text(sp, answer), sp.latex(answer)
     statement = (f"{text} = {answer_text}", f"{latex} = {answer_latex}")
     return Step(
         "simplify", wrt, text, latex, answer_text, answer_latex, *statement, None, notes, (),
@@ -53,7 +53,7 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
             return
         yield {
             "derived": [
-                (step, typed(sp, d), sp.latex(d), named_forms(sp, display))
+                (step, plain_text(sp, textbook(sp, d)), sp.latex(d), named_forms(sp, display))
                 for step, display, d in found
             ]
         }
@@ -66,9 +66,9 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
                 return
             except Exception:  # noqa: BLE001 - left as sympy gave it
                 simplified = None
-            answer = choose(sp, derivative, simplified)
+            answer = textbook(sp, choose(sp, derivative, simplified))  # as `gradcli diff` shows
             notes = named_forms(sp, display) + (
-                ("nothing to simplify",) if answer == display else ()
+                ("nothing to simplify",) if answer == letter_e(sp, display) else ()
             )
             yield {"simplified": (index, simplify_step(sp, name, display, answer, notes))}
 

@@ -2,8 +2,9 @@
 
 `measure` and `tree_size` count an expression written out as a tree (sympy walks trees, not
 DAGs) in time linear in its shared form, against the bounds below; `at_point` and `to_float`
-turn a derivative into the number the tape is compared with; `display_form` and `text` are what
-a person reads. `clamp` keeps every number within what mpmath can work on quickly.
+turn a derivative into the number the tape is compared with; `display_form`, `textbook` and
+`text` are what a person reads, in gradcli's own language (a student pastes it into
+`--expect`). `clamp` keeps every number within what mpmath can work on quickly.
 
 `NoSympyForm` is what every step raises when sympy cannot (or may not) answer: the check then
 falls back on finite differences. These functions take `sp` (the sympy module) from their
@@ -11,6 +12,9 @@ caller: importing this module does not import sympy.
 """
 
 from __future__ import annotations
+
+import math
+from fractions import Fraction
 
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
 MAX_DEPTH = 400  # nesting of an expression: sympy recurses, and slowly, on deeper ones
@@ -124,37 +128,121 @@ def to_float(sp, value) -> tuple[float, bool]:
 # ---------------------------------------------------------------- shown expressions
 
 
+MAX_DENOMINATOR = 1000  # a Float equal to p/q with q at most this is shown as the fraction
+
+
 def display_form(sp, expr):
     """`expr` for people: integral Floats (every literal is a Float) as Integers, so 2.0*x**1.0
-    shows as 2*x. Only shown, never evaluated: the values come from the Float form."""
-    integral = {}
+    shows as 2*x, and Floats that are exactly a small fraction as that fraction (x/3's
+    derivative is 1/3, not 0.333333333333333). Only shown, never evaluated: the values come from
+    the Float form."""
+    exact = {}
     for number in expr.atoms(sp.Float):
-        value = float(number)
-        if value.is_integer() and abs(value) <= 2**53:
-            integral[number] = sp.Integer(int(value))
+        fraction = _fraction(float(number))
+        if fraction is not None:
+            exact[number] = sp.Rational(*fraction)
     if expr.has(sp.E):  # Euler's number as the student wrote it: e*x, not E*x (no input is "e")
-        integral[sp.E] = sp.Symbol("e")
-    return expr.xreplace(integral) if integral else expr
+        exact[sp.E] = sp.Symbol("e")
+    return expr.xreplace(exact) if exact else expr
+
+
+def _fraction(value: float) -> tuple[int, int] | None:
+    """(p, q) when `value` is p/q to the last bit with q <= MAX_DENOMINATOR: what an exact input
+    (x/3, 0.5*x) gives; a number computed from an inexact one is almost never that."""
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value), 1
+    if not math.isfinite(value):
+        return None
+    fraction = Fraction(value).limit_denominator(MAX_DENOMINATOR)
+    if fraction.numerator / fraction.denominator != value:
+        return None
+    return fraction.numerator, fraction.denominator
+
+
+def textbook(sp, expr):
+    """The form a textbook writes: powers of one base gathered (e*x**(e - 1), not E*x**E/x)
+    when that leaves fewer powers and is no longer; a common factor that holds a function taken
+    out when that is shorter ((x + 1)*exp(x), not x*exp(x) + exp(x); but x**2*cos(x) +
+    2*x*sin(x) stays, as textbooks write it); Euler's number as the letter e (sympy orders the
+    number E first: -1 + E). Only shown, never evaluated."""
+    try:
+        gathered = sp.powsimp(expr)
+        fewer_powers = len(gathered.atoms(sp.Pow)) < len(expr.atoms(sp.Pow))
+        shown = gathered if fewer_powers and sp.count_ops(gathered) <= sp.count_ops(expr) else expr
+        factored = sp.factor_terms(shown)
+        if _factor_holds_function(sp, factored):
+            shown = factored if sp.count_ops(factored) < sp.count_ops(shown) else shown
+    except Exception:  # noqa: BLE001 - a form sympy cannot rewrite is shown as it is
+        shown = expr
+    return letter_e(sp, shown)
+
+
+def letter_e(sp, expr):
+    """Euler's number as the letter e, so that sympy orders it as a name (e - 1, not -1 + E).
+    Only shown, never evaluated; not for written forms (xreplace evaluates them)."""
+    return expr.xreplace({sp.E: sp.Symbol("e")}) if expr.has(sp.E) else expr
+
+
+def _factor_holds_function(sp, expr) -> bool:
+    """A product with a sum in it whose other factors hold a function: exp(x)*(x + 1)."""
+    if not expr.is_Mul or not any(factor.is_Add for factor in expr.args):
+        return False
+    outside = [factor for factor in expr.args if not factor.is_Add]
+    return any(factor.atoms(sp.Function) for factor in outside)
+
+
+def plain_text(sp, expr, **settings) -> str:
+    """`expr` written in gradcli's own language: e for Euler's number, abs, max and min (sympy's
+    E, Abs, Max, Min are not names a user can type), so it can be pasted back as an answer.
+    `settings`: sympy's StrPrinter's (order="none": as written)."""
+    return _printer(sp)(settings).doprint(expr)
 
 
 def text(sp, expr) -> str:
-    shown = sp.sstr(expr, full_prec=False)
+    shown = _printer(sp)({"full_prec": False}).doprint(expr)
     return shown if len(shown) <= MAX_TEXT else shown[: MAX_TEXT - 3] + "..."
 
 
-_TYPED_PRINTERS: dict = {}
+_PRINTERS: dict = {}
 
 
-def typed(sp, expr, order: str | None = None) -> str:
-    """`expr` as text the student can type back into gradcli: sympy's `sstr`, with the names
-    gradcli's language reads where sympy's differ (`abs(x)`, not sympy's `Abs(x)`)."""
-    printer_class = _TYPED_PRINTERS.get(id(sp))
-    if printer_class is None:
+def _printer(sp):
+    """sympy's StrPrinter with gradcli's names (made once: sympy is imported by the caller)."""
+    if "text" not in _PRINTERS:
+        from sympy.printing.str import StrPrinter
 
-        class TypedPrinter(sp.printing.str.StrPrinter):
-            def _print_Abs(self, expr) -> str:
+        class LanguagePrinter(StrPrinter):
+            def _print_Exp1(self, expr):
+                return "e"
+
+            def _print_Abs(self, expr):
                 return f"abs({self._print(expr.args[0])})"
 
-        printer_class = _TYPED_PRINTERS[id(sp)] = TypedPrinter
-    settings = {} if order is None else {"order": order}
-    return printer_class(settings).doprint(sp.sympify(expr))
+            def _print_exp(self, expr):  # exp(2) is e**2; exp(x) stays
+                power = expr.args[0]
+                if not power.is_Rational:
+                    return super()._print_Function(expr)
+                shown = self._print(power)
+                return f"e**{shown}" if power.is_Integer and power > 0 else f"e**({shown})"
+
+            def _print_Piecewise(self, expr):  # where(x >= 1, 2*x, 1), as gradcli writes it
+                *pieces, (otherwise, last) = expr.args
+                if last is not sp.true or not all(c.is_Relational for _, c in pieces):
+                    return self._print_Basic(expr)
+                shown = self._print(otherwise)
+                for value, condition in reversed(pieces):
+                    shown = f"where({self._relation(condition)}, {self._print(value)}, {shown})"
+                return shown
+
+            def _relation(self, condition) -> str:
+                left, right = (self._print(side) for side in condition.args)
+                return f"{left} {condition.rel_op} {right}"  # Eq is ==, Ne is !=
+
+            def _print_Max(self, expr):
+                return f"max({self.stringify(expr.args, ', ')})"
+
+            def _print_Min(self, expr):
+                return f"min({self.stringify(expr.args, ', ')})"
+
+        _PRINTERS["text"] = LanguagePrinter
+    return _PRINTERS["text"]

@@ -31,7 +31,15 @@ from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
-from .expressions import MAX_SHOWN_TREE, NoSympyForm, at_point, to_float, tree_size
+from .expressions import (
+    MAX_SHOWN_TREE,
+    NoSympyForm,
+    at_point,
+    plain_text,
+    textbook,
+    to_float,
+    tree_size,
+)
 from .sympy_import import import_sympy
 from .translate import SympyBackend
 from .workers import OutOfTime
@@ -145,9 +153,12 @@ def _describe(error: BaseException) -> str:
 
 
 def _shown(sp, f, symbol, order: int, derivative, unicode: bool) -> dict:
-    """The derivative as text, LaTeX and a pretty equation d/dx f = f'."""
+    """The derivative as text (in gradcli's language: `e`, `abs`), LaTeX and a pretty equation
+    d/dx f = f', in the form a textbook writes (`expressions.textbook`)."""
     small = tree_size(derivative, MAX_SHOWN_TREE) <= MAX_SHOWN_TREE
-    text = sp.sstr(derivative)
+    if small:
+        derivative = textbook(sp, derivative)
+    text = plain_text(sp, derivative)
     latex = sp.latex(derivative)
     if small and tree_size(f, MAX_SHOWN_TREE) <= MAX_SHOWN_TREE:
         equation = sp.Eq(sp.Derivative(f, (symbol, order)), derivative, evaluate=False)
@@ -220,7 +231,7 @@ def produce_comparison(
         except Exception as error:
             yield _error(error)
             return
-        yield {"derivative": sp.sstr(derivative)}
+        yield {"derivative": _text(sp, derivative)}
         end = time.monotonic() + budget
         difference = derivative - claim
         if difference != 0:
@@ -236,9 +247,10 @@ def produce_comparison(
         if difference == 0:
             yield {"difference": "zero", "why": "the difference simplifies to 0"}
         elif difference.is_number and difference.is_zero is False:
-            yield {"difference": "nonzero", "why": f"the difference is {sp.sstr(difference)}"}
+            why = f"the difference is {plain_text(sp, difference)}"
+            yield {"difference": "nonzero", "why": why}
         else:
-            shown = sp.sstr(difference)
+            shown = plain_text(sp, difference)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
             yield {"difference": "unknown", "why": f"the difference simplifies to {shown}, not 0"}
         if tree_size(derivative, MAX_SHOWN_TREE) > MAX_SHOWN_TREE:
@@ -250,9 +262,16 @@ def produce_comparison(
             return
         chosen = choose(sp, derivative, simplified)
         if chosen is not derivative:
-            yield {"derivative": sp.sstr(chosen)}
+            yield {"derivative": _text(sp, chosen)}
 
     return produce
+
+
+def _text(sp, derivative) -> str:
+    """`gradcli check`'s derivative as text: in the textbook's form where small enough."""
+    if tree_size(derivative, MAX_SHOWN_TREE) <= MAX_SHOWN_TREE:
+        derivative = textbook(sp, derivative)
+    return plain_text(sp, derivative)
 
 
 # ---------------------------------------------------------------- gradcli functions

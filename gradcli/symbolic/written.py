@@ -25,7 +25,7 @@ import functools
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, REGISTRY, Op
 from gradcli.program.records import Request
 
-from .expressions import NoSympyForm, typed
+from .expressions import NoSympyForm, plain_text
 from .formula import FormulaBackend, form_text
 from .sympy_import import import_sympy
 
@@ -302,7 +302,7 @@ def product_statement(count: int) -> tuple[str, str]:
 def kink(sp, inner, wrt) -> str:
     """Where |inner| is not differentiable: where inner = 0, solved for the real roots of a
     polynomial of small degree in `wrt` alone."""
-    where = f"not differentiable where {typed(sp, inner)} = 0"
+    where = f"not differentiable where {plain_text(sp, inner)} = 0"
     if inner.free_symbols != {wrt} or not inner.is_polynomial(wrt):
         return where
     try:
@@ -315,13 +315,13 @@ def kink(sp, inner, wrt) -> str:
     except Exception:  # noqa: BLE001 - no roots found: say where, not at which points
         return where
     if not roots:
-        return f"{typed(sp, inner)} is never 0: differentiable everywhere"
+        return f"{plain_text(sp, inner)} is never 0: differentiable everywhere"
     return f"{where}: at {wrt} = {', '.join(_root_text(sp, r) for r in roots)}"
 
 
 def _root_text(sp, root) -> str:
     """An exact root when it reads easily (1, -2**(1/4)), else "about" its value to 6 digits."""
-    exact = typed(sp, root)
+    exact = plain_text(sp, root)
     if len(exact) <= MAX_ROOT_TEXT and "RootOf" not in exact:
         return exact
     return f"about {float(root):.6g}"
