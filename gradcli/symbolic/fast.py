@@ -66,9 +66,15 @@ def gradients(request: Request, forward: ForwardRun, wanted: list, timeout: floa
     as sympy would, within `timeout` seconds; the rest are left to sympy. None when late (or
     the worker failed)."""
 
+    return _within(timeout, lambda: _answers(request, forward, wanted))
+
+
+def _within(timeout: float, job):
+    """`job()` run in a worker, its answer; None when it is not ready within `timeout` seconds."""
+
     def produce(interrupt) -> Iterator:
         with interrupt(timeout):
-            yield _answers(request, forward, wanted)
+            yield job()
 
     worker = start_worker(produce)
     try:
@@ -239,17 +245,7 @@ def comparison(request: Request, claim_request: Request, wrt: str, timeout: floa
     "why"}) when symengine shows the difference to be 0 and the derivative's text is plain;
     None otherwise, or when late."""
 
-    def produce(interrupt) -> Iterator:
-        with interrupt(timeout):
-            yield _comparison(request, claim_request, wrt)
-
-    worker = start_worker(produce)
-    try:
-        return worker.receive(timeout)
-    except Late:
-        return None
-    finally:
-        worker.close()
+    return _within(timeout, lambda: _comparison(request, claim_request, wrt))
 
 
 def _comparison(request: Request, claim_request: Request, wrt: str) -> dict | None:

@@ -112,7 +112,13 @@ class FormulaBackend(SympyBackend):
 def formula(request: Request, backend_class: type[FormulaBackend] | None = None) -> tuple:
     """(expression of the last statement, {input name: Symbol}); the program must be scalar.
     `backend_class`: a FormulaBackend (`fast.py`'s builds the formula in symengine)."""
-    backend = (backend_class or FormulaBackend)(request)
+    value, symbols = run_scalar(request, (backend_class or FormulaBackend)(request))
+    return value[()], symbols
+
+
+def run_scalar(request: Request, backend: FormulaBackend) -> tuple:
+    """The program run on `backend`: (its last statement's value, the backend's 0-d object array,
+    {input name: Symbol}); NoSympyForm when there is no statement or the value is not a number."""
     env, deps = backend.declare()
     walker = Walker(request.program, backend, env, deps)
     with np.errstate(all="ignore"):
@@ -123,7 +129,7 @@ def formula(request: Request, backend_class: type[FormulaBackend] | None = None)
     if value.shape != ():
         raise NoSympyForm(f"the program's value has shape {value.shape}, not a number")
     symbols = {name: array[()] for name, array in backend.symbols.items() if array.shape == ()}
-    return value[()], symbols
+    return value, symbols
 
 
 def choose(sp, raw, simplified):

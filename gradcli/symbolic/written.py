@@ -26,7 +26,7 @@ from gradcli.engine.primitives import FORWARD_ON_OBJECTS, REGISTRY, Op
 from gradcli.program.records import Request
 
 from .expressions import NoSympyForm, plain_text
-from .formula import FormulaBackend, form_text
+from .formula import FormulaBackend, form_text, run_scalar
 from .sympy_import import import_sympy
 
 # sympy functions by rule family: the family of a primitive whose form is F(x)
@@ -100,22 +100,9 @@ class WrittenBackend(FormulaBackend):
 
 def written_tree(request: Request) -> tuple[Term, dict]:
     """(the last statement as a Term, {input name: Symbol}); NoSympyForm when it has none."""
-    import numpy as np
-
-    from gradcli.language.walker import Walker
-
     backend = WrittenBackend(request)
-    env, deps = backend.declare()
-    walker = Walker(request.program, backend, env, deps)
-    with np.errstate(all="ignore"):
-        walker.run()
-    if not walker.statements:
-        raise NoSympyForm("the program has no statements")
-    last = backend.read(walker.statements[-1][1])
-    if last.shape != ():
-        raise NoSympyForm(f"the program's value has shape {last.shape}, not a number")
+    last, symbols = run_scalar(request, backend)
     term = backend.terms.get(id(last)) or Term("opaque", (), last[()], last[()])
-    symbols = {name: array[()] for name, array in backend.symbols.items() if array.shape == ()}
     return term, symbols
 
 
