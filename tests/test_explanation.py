@@ -356,3 +356,23 @@ def test_bad_arguments_are_gradcli_errors(call, message):
         y = x * x
     with pytest.raises(ArgumentError, match=message):
         call(tape, y, x)
+
+
+def test_a_custom_function_with_two_outputs_is_one_step_per_output_and_sums_its_input():
+    @gc.custom_gradient
+    def pair(x):
+        def grad_fn(da, db):
+            return da * 2 + db * 3
+
+        return (x * 2, x * 3), grad_fn
+
+    x = gc.Variable(1.0, name="x")
+    with gc.GradientTape() as tape:
+        a, b = pair(x)
+        y = a * b
+    explained = gc.explain(tape, y, x)
+    forward, backward = custom_steps(explained)
+    assert [s.source for s in forward] == ["pair(x)[0]", "pair(x)[1]"]
+    assert [float(c.value) for s in backward for c in s.contributions] == [6.0, 6.0]
+    [total] = explained.view.sums  # the one read of x gets both: summed, as the tape adds them
+    assert total.label == "x" and float(total.total) == as_float(tape.gradient(y, x)) == 12.0

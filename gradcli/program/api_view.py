@@ -142,7 +142,7 @@ class _ApiView(_View):
     def build(self, gradients: list) -> TapeView:
         self._name_inputs()
         forward = self._forward()
-        self._name_target(forward)
+        self._name_target()
         backward, sums = self._backward()
         return TapeView(
             program="",
@@ -173,7 +173,7 @@ class _ApiView(_View):
         for key, label in given.items():
             self.labels.setdefault(key, label)
 
-    def _name_target(self, forward: list) -> None:
+    def _name_target(self) -> None:
         if self.target._id not in self.labels:
             self.labels[self.target._id] = "target"
 
@@ -195,7 +195,11 @@ class _ApiView(_View):
             shown = tuple(self.label(x) for x in inputs)
             self.sources_of[step] = _call_text(op.name, shown, params)
             custom = None
-            if custom_step(op) is not None:
+            call = custom_step(op)
+            if call is not None:
+                if len(call.outputs) > 1:  # one step per output: `pair(x)[1]`
+                    k = next(k for k, y in enumerate(call.outputs) if y._id == out._id)
+                    self.sources_of[step] += f"[{k}]"
                 custom = tuple(
                     self.entries[i][0].name
                     for i, owner in self.folded.items()

@@ -267,13 +267,15 @@ class _View:
             return [], []
         steps: list[BackwardStep] = []
         added: dict = {}  # id of the value whose gradient accumulates -> [(step, value)]
-        consumer: dict = {}  # id of a read -> the step that contributed to it
+        consumer: dict = {}  # id of a read -> the (step, contribution)s it received
         for walked in walks[-1]:
             _op, inputs, out, _kwargs = walked.entry
             if self.is_read(walked.entry):
                 if walked.incoming is not None:
-                    step = consumer.get(self.key(out))
-                    added.setdefault(self.key(inputs[0]), []).append((step, walked.incoming))
+                    parts = consumer.get(self.key(out), [(None, None)])
+                    if len(parts) == 1:  # the read's gradient is that one contribution
+                        parts = [(parts[0][0], walked.incoming)]
+                    added.setdefault(self.key(inputs[0]), []).extend(parts)
                 continue
             step = self.step_of.get(self.key(out))
             if step is not None:
@@ -301,7 +303,7 @@ class _View:
             value = self._shaped(op, gx, x)
             contributions.append(Contribution(label, i, name, value=value))
             if self.key(x) in self.read_ids:  # added to the variable when the walk reaches the read
-                consumer[self.key(x)] = step
+                consumer.setdefault(self.key(x), []).append((step, value))
             else:
                 added.setdefault(self.key(x), []).append((step, value))
         return BackwardStep(
