@@ -59,6 +59,7 @@ _LAZY = {
     "optimizers": ".engine.optimizers",
     "custom_gradient": ".engine.custom_gradient",
     "autodiff": ".engine.forward",
+    "explain": ".explanation",  # gc.explain(tape, target, sources): the tape, step by step
 }
 
 
@@ -96,6 +97,7 @@ __all__ = [
     "constant",
     "convert_to_tensor",
     "custom_gradient",
+    "explain",
     "eye",
     "fill",
     "float16",

@@ -15,6 +15,7 @@ outer tape), `grad_fn` still sees tensors: gradcli's operations work on them as 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -50,11 +51,14 @@ def custom_gradient(f: Callable | None = None) -> Callable:
 def _call(f: Callable, args: tuple, kwargs: dict):
     name = getattr(f, "__name__", "custom_gradient")
     reads: list = []
+    # what each open tape holds before `f` runs: the entries `f` adds are its own (`inside`)
+    before = [(tape, tape.entry_count()) for tape in STATE.recording if hasattr(tape, "entries")]
     STATE.variable_reads.append(reads)
     try:
         result = f(*args, **kwargs)
     finally:
         STATE.variable_reads.pop()
+    inside = {id(tape): (start, tape.entry_count() - start) for tape, start in before}
     if not (isinstance(result, (tuple, list)) and len(result) == 2 and callable(result[1])):
         raise ArgumentError(
             f"{name}: a function decorated with custom_gradient returns (y, grad_fn), "
@@ -73,14 +77,30 @@ def _call(f: Callable, args: tuple, kwargs: dict):
     recording = STATE.recording
     sources = inputs + variables
     if recording and sources:
-        step = _Step(name, grad_fn, inputs, variables, outputs)
+        step = CustomStep(name, grad_fn, inputs, variables, outputs)
         for k, out in enumerate(outputs):
             if out._value.dtype.kind != "f":
                 continue
             op = step.op_for(k)
             for tape in recording:
-                tape._record(op, sources, out, {})
+                tape._record(op, sources, out, _params(tape, inside))
     return nest.pack_like(y, outputs)
+
+
+def _params(tape, inside: dict) -> dict:
+    """The entry's parameters: on a tape, `inside=(back, count)`: the `count` entries that `f`
+    recorded start `back` entries before this one (`gc.explain` folds them into the step)."""
+    found = inside.get(id(tape))
+    if found is None:
+        return {}
+    start, count = found
+    return {"inside": (tape.entry_count() - start, count)}
+
+
+def custom_step(op) -> CustomStep | None:
+    """The call of a custom-gradient function that a tape entry's op stands for (None: the op
+    is a primitive). Its `name`, `inputs`, `variables` and `outputs` are the step's."""
+    return op.step if isinstance(op, CustomOp) else None
 
 
 def _input(a) -> Tensor:
@@ -109,7 +129,14 @@ def _takes_variables(grad_fn: Callable) -> bool:
     return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
-class _Step:
+@dataclasses.dataclass(frozen=True, eq=False)
+class CustomOp(Op):
+    """The op of a custom-gradient step: an `Op` that knows its step (`custom_step`)."""
+
+    step: CustomStep | None = None
+
+
+class CustomStep:
     """One call of a custom-gradient function, as the backward walk sees it."""
 
     def __init__(self, name: str, grad_fn: Callable, inputs: list, variables: list, outputs):
@@ -122,7 +149,7 @@ class _Step:
 
     def op_for(self, k: int) -> Op:
         count = len(self.inputs) + len(self.variables)
-        return Op(
+        return CustomOp(
             self.name,
             forward=self.grad_fn,  # never run again: the record needs a callable here
             grads=tuple(self._rule(k, i) for i in range(count)),
@@ -132,10 +159,11 @@ class _Step:
             arity=count,
             public=False,
             saves="shapes",
+            step=self,
         )
 
     def _rule(self, k: int, i: int) -> Callable:
-        def rule(g, ans, *args):
+        def rule(g, ans, *args, **params):  # params: `inside`, for the views only
             return self._gradients(k, g)[i]
 
         return rule

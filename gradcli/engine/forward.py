@@ -59,6 +59,16 @@ class ForwardAccumulator:
         for primal, tangent in zip(flat_primals, flat_tangents):
             self._watch(primal, tangent)
 
+    @property
+    def rules_run(self) -> int:
+        """How many steps were given a tangent so far (gradcli's count of forward-mode work)."""
+        return self._rules_run
+
+    def add_primal(self, primal, tangent) -> None:
+        """Watch one more primal with its tangent, after construction (gradcli's, for the
+        programs whose inputs exist only once the accumulator is open)."""
+        self._watch(primal, tangent)
+
     def _watch(self, primal, tangent) -> None:
         if not isinstance(primal, (Tensor, Variable)):
             raise ArgumentError(

@@ -40,6 +40,50 @@ class GradientTape:
         self._observer = None  # `gradcli tape` watches the backward walk (`backward.observed`)
         self.reset()
 
+    # ------------------------------------------------------------ the record, for gradcli's views
+    # Public for gradcli's own parts (`gradcli tape`, `gc.explain`, the cost counts of --mode), so
+    # that nothing outside the engine reads its private state. Each entry is a plain tuple
+    # `(op, inputs, output, params)`: the `primitives.Op`, its input tensors or variables (a
+    # variable itself where a read of it was recorded), its output tensor, its static parameters.
+    # A value no gradient rule reads is kept as a stand-in with its `_id`, shape and dtype only
+    # (`_Unsaved`), unless an observer keeps every value (`observe`).
+
+    def entry_count(self) -> int:
+        """How many entries the tape holds (0 once a non-persistent tape is used up)."""
+        return len(self._entries or ())
+
+    def entries(self, start: int = 0) -> tuple:
+        """The entries recorded, oldest first, from the `start`-th on (() once used up)."""
+        return tuple(self._entries[start:]) if self._entries else ()
+
+    @property
+    def released(self) -> bool:
+        """Whether `gradient` used up this non-persistent tape's record."""
+        return self._entries is None
+
+    def observe(self, observer) -> None:
+        """From now on keep every recorded value (not only what the rules read), and show each
+        backward walk to `observer` (`backward.observed` says what it is told)."""
+        self._observer = observer
+
+    def observed_gradient(self, target, sources, observer, unconnected_gradients="none"):
+        """`gradient(target, sources)` with each step of the walk shown to `observer`, as a look
+        at the record that changes nothing: the record is kept (a non-persistent tape is not used
+        up) and nothing records the walk (no tape nor accumulator sees its operations)."""
+        if self._entries is None:
+            raise RuntimeError(_USED_MESSAGE)
+        flat_targets = nest.flatten(target)
+        seeds = _seeds(flat_targets, None)
+        flat_sources = _checked_sources(sources)
+        recording, STATE.recording = STATE.recording, []
+        kept, self._observer = self._observer, observer
+        try:
+            grads = self._backward(flat_targets, seeds, flat_sources, final=False)
+        finally:
+            STATE.recording, self._observer = recording, kept
+        results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in flat_sources]
+        return nest.pack_like(sources, results)
+
     # ------------------------------------------------------------ recording
 
     def __enter__(self) -> GradientTape:
@@ -224,6 +268,9 @@ class GradientTape:
         return grads
 
 
+SHOWN_SIZE = 64  # a value no rule reads is still kept for `gc.explain` up to this many elements
+
+
 class _Unsaved:
     """A recorded value that no gradient rule reads: its `_id`, shape and dtype, but no data.
 
@@ -232,12 +279,15 @@ class _Unsaved:
     compute with it), which the registry-wide gradient tests would catch.
     """
 
-    __slots__ = ("_id", "shape", "dtype")
+    __slots__ = ("_id", "shape", "dtype", "shown")
 
     def __init__(self, t: Tensor):
         self._id = t._id
         self.shape = t._value.shape
         self.dtype = t._value.dtype
+        # a small array is referenced (never copied: a tensor's array is never changed in place)
+        # so that `gc.explain` can show it; a stand-in saves nothing worth having on it anyway
+        self.shown = t._value if t._value.size <= SHOWN_SIZE else None
 
     @property
     def ndim(self) -> int:
@@ -246,6 +296,14 @@ class _Unsaved:
     @property
     def _value(self) -> _Unsaved:  # what a raw-mode rule is handed in place of the array
         return self
+
+
+def kept_value(x) -> np.ndarray | None:
+    """The value an entry of the record holds for `x` (an input or output of the entry): its
+    array, or None where the tape kept only its shape (a large value no rule reads)."""
+    if isinstance(x, _Unsaved):
+        return x.shown
+    return x._value
 
 
 def _saved(op, inputs, out: Tensor) -> tuple:

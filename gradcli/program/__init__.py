@@ -8,7 +8,8 @@ a program run inside a `ForwardAccumulator` (`forward_mode`), and `--mode`'s gra
 Jacobians by either mode with what each cost (`modes`); the tape-less
 forward run the checks compare against (`forward`) and their tolerances (`tolerances`); the
 step-by-step recording that `gradcli tape` shows (`recorder` looks on, `recording` builds the
-view, `steps` holds its records); and the homework commands' numbers: a program at one point
+view, `steps` holds its records; `api_view` builds it from a Python tape's record, for
+`gc.explain`); and the homework commands' numbers: a program at one point
 (`point`), an answer compared with the tape's derivative (`comparison`), a plot's curve and its
 extrema (`curve`), the critical points found numerically (`critical`); the kinks at a point
 and their one-sided derivatives (`kinks`); and `gradcli minimize`'s

@@ -171,7 +171,7 @@ def derivatives_of_order(request: Request, order: int, overrides=None, frozen=No
         notes: dict = {}
         for level in range(order):
             tape = run.close(level)
-            recorded = len(tape._entries or ())
+            recorded = tape.entry_count()
             limit = request.limits.max_tape_ops
             if level and recorded > limit:  # each order records about 3x the last one
                 raise LimitError(

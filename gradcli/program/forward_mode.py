@@ -72,7 +72,7 @@ class Pass:
         self.accumulator, self.walker, self.backend = accumulator, walker, backend
         self.targets, self.names = targets, names
         # the program's steps, and the forward rules run
-        self.operations = backend.operations + accumulator._rules_run
+        self.operations = backend.operations + accumulator.rules_run
 
     def tangent_of(self, value, unconnected: str = "none"):
         found = self.accumulator.jvp(value, unconnected_gradients=unconnected)

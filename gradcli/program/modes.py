@@ -79,7 +79,7 @@ def _recording_size(request: Request) -> tuple[int, int]:
         with tape:
             _, backend = run_program(request, tape, backend=forward_mode.Counting)
     # a read of a watched variable is an entry too, but no rule runs for it in either mode
-    return backend.operations, sum(not is_read(entry) for entry in tape._entries or ())
+    return backend.operations, sum(not is_read(entry) for entry in tape.entries())
 
 
 def _difference(reported: Evaluation, other: Evaluation) -> float:

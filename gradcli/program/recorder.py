@@ -63,7 +63,7 @@ class RecordingBackend(NumericBackend):
         self.named: list = []  # (statement name, value)
         self.paused: str | None = None
         self.walks: list[list[Walked]] = []
-        tape._observer = self
+        tape.observe(self)
 
     # ------------------------------------------------------------ forward: the backend protocol
 
@@ -79,7 +79,7 @@ class RecordingBackend(NumericBackend):
         return out
 
     def _entries(self) -> int:
-        return len(self.tape._entries)
+        return self.tape.entry_count()
 
     def apply(self, op: Op, inputs: list, params: dict, node):
         start = self._entries()
@@ -119,7 +119,7 @@ class RecordingBackend(NumericBackend):
         return value, deps
 
     def _note(self, name: str, node, inputs, out, start: int) -> None:
-        entries = tuple(self.tape._entries[start:])
+        entries = self.tape.entries(start)
         self.calls.append(Call(name, node, tuple(inputs), out, entries, self.paused))
 
     # ------------------------------------------------------------ backward: the tape's observer

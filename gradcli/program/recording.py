@@ -89,7 +89,7 @@ class _Accumulating(RecordingBackend):
         for name, tangent in self.direction.items():
             value = env[name]
             if (watched(self.request, name) or name in given) and value.dtype.kind == "f":
-                self.accumulator._watch(value, tangent)
+                self.accumulator.add_primal(value, tangent)
         return env, deps
 
     def backward_pass(self, grads: dict) -> None:
@@ -159,6 +159,18 @@ class _View:
         if isinstance(value, (Tensor, Variable)) and np.size(value_of(value)) <= 4:
             return np.array2string(np.asarray(value_of(value)), separator=", ")
         return "?"
+
+    def key(self, value) -> int:
+        """What a value is known by in `labels`, `step_of` and `read_ids`: the object itself
+        (the tape keeps every value the program made while this view looks on)."""
+        return id(value)
+
+    def is_read(self, entry) -> bool:
+        return is_read(entry)
+
+    def operand(self, x):
+        """A step's input as the point of its local derivative."""
+        return value_of(x)
 
     def _text(self, node) -> str:
         return " ".join(self.source[node.span.start : node.span.end].split())
@@ -255,15 +267,17 @@ class _View:
             return [], []
         steps: list[BackwardStep] = []
         added: dict = {}  # id of the value whose gradient accumulates -> [(step, value)]
-        consumer: dict = {}  # id of a read -> the step that contributed to it
+        consumer: dict = {}  # id of a read -> the (step, contribution)s it received
         for walked in walks[-1]:
             _op, inputs, out, _kwargs = walked.entry
-            if is_read(walked.entry):
+            if self.is_read(walked.entry):
                 if walked.incoming is not None:
-                    step = consumer.get(id(out))
-                    added.setdefault(id(inputs[0]), []).append((step, walked.incoming))
+                    parts = consumer.get(self.key(out), [(None, None)])
+                    if len(parts) == 1:  # the read's gradient is that one contribution
+                        parts = [(parts[0][0], walked.incoming)]
+                    added.setdefault(self.key(inputs[0]), []).extend(parts)
                 continue
-            step = self.step_of.get(id(out))
+            step = self.step_of.get(self.key(out))
             if step is not None:
                 steps.append(self._backward_step(walked, step, added, consumer))
         return steps, self._sums(added)
@@ -288,10 +302,10 @@ class _View:
                 continue
             value = self._shaped(op, gx, x)
             contributions.append(Contribution(label, i, name, value=value))
-            if id(x) in self.read_ids:  # added to the variable when the walk reaches the read
-                consumer[id(x)] = step
+            if self.key(x) in self.read_ids:  # added to the variable when the walk reaches the read
+                consumer.setdefault(self.key(x), []).append((step, value))
             else:
-                added.setdefault(id(x), []).append((step, value))
+                added.setdefault(self.key(x), []).append((step, value))
         return BackwardStep(
             step,
             op.name,
@@ -299,7 +313,7 @@ class _View:
             self.label(out),
             walked.incoming,
             tuple(contributions),
-            tuple(value_of(x) for x in inputs),
+            tuple(self.operand(x) for x in inputs),
         )
 
     def _sums(self, added: dict) -> list[Sum]:

@@ -48,8 +48,8 @@ class LocalRule(Record):
 class ForwardStep(Record):
     """One operation the program ran."""
 
-    __slots__ = ("step", "op", "source", "inputs", "output", "value", "recorded", "why")
-    _defaults = {"why": ""}
+    __slots__ = ("step", "op", "source", "inputs", "output", "value", "recorded", "why", "custom")
+    _defaults = {"why": "", "custom": None}
     step: int
     op: str  # the primitive: multiply
     source: str  # the program text of the operation: x*x
@@ -58,6 +58,9 @@ class ForwardStep(Record):
     value: np.ndarray
     recorded: bool
     why: str  # why the tape did not record it
+    # a `gc.custom_gradient` call (`gc.explain`): the operations the tape recorded inside it,
+    # folded into this one step (the walk goes through the user's grad_fn, not through them)
+    custom: tuple[str, ...] | None
 
 
 class Contribution(Record):
@@ -78,8 +81,17 @@ class Contribution(Record):
 class BackwardStep(Record):
     """One recorded step as the backward walk reaches it (last step first)."""
 
-    __slots__ = ("step", "op", "source", "output", "incoming", "contributions", "operands")
-    _defaults = {"operands": ()}
+    __slots__ = (
+        "step",
+        "op",
+        "source",
+        "output",
+        "incoming",
+        "contributions",
+        "operands",
+        "custom",
+    )
+    _defaults = {"operands": (), "custom": False}
 
     step: int
     op: str
@@ -88,6 +100,7 @@ class BackwardStep(Record):
     incoming: np.ndarray | None  # the gradient arriving at the output; None: none arrives
     contributions: tuple[Contribution, ...]
     operands: tuple[np.ndarray, ...]  # its inputs' values: the point of the local derivatives
+    custom: bool  # a `gc.custom_gradient` call: its rule is the user's grad_fn
 
 
 class Sum(Record):

@@ -89,7 +89,9 @@ def _forward_blocks(view, ascii: bool) -> list:
         return [Text("Forward pass: no operations", style="bold")]
     recorded = sum(step.recorded for step in view.forward)
     arrays = any(np.ndim(step.value) for step in view.forward)
-    columns = ["step", "operation", "source", "inputs", "output"]
+    sourced = bool(view.program)  # gc.explain's steps have no program text: the call says all
+    columns = ["step", "operation", "source", "inputs", "output"] if sourced else []
+    columns = columns or ["step", "operation", "inputs", "output"]
     columns += ["shape", "value", "recorded"] if arrays else ["value", "recorded"]
     title = (
         f"Forward pass: {len(view.forward)} operation{'s' * (len(view.forward) != 1)}, "
@@ -97,17 +99,12 @@ def _forward_blocks(view, ascii: bool) -> list:
     )
     forward = tables.new_table(title, *columns, ascii=ascii)
     for step in view.forward:
-        row = [
-            str(step.step),
-            step.op,
-            Text(step.source),
-            Text(", ".join(step.inputs)),
-            Text(step.output),
-        ]
+        row = [str(step.step), step.op] + ([Text(step.source)] if sourced else [])
+        row += [Text(", ".join(step.inputs)), Text(step.output)]
         if arrays:
-            row.append(format_shape(np.shape(step.value)))
-        row.append(format_value(step.value, "table", ascii=ascii))
-        row.append("yes" if step.recorded else Text(f"no: {step.why}", style="dim"))
+            row.append(format_shape(np.shape(step.value)) if step.value is not None else "")
+        row.append(_value_text(step, ascii))
+        row.append(_recorded_text(step))
         forward.add_row(*row, style=None if step.recorded else "dim")
     out: list = [forward]
     if view.reads:
@@ -120,6 +117,28 @@ def _forward_blocks(view, ascii: bool) -> list:
             )
         )
     return out
+
+
+def _value_text(step, ascii: bool) -> str:
+    if step.value is None:  # gc.explain: a large value that no gradient rule reads
+        return "not kept"
+    return format_value(step.value, "table", ascii=ascii)
+
+
+def _recorded_text(step):
+    from rich.text import Text
+
+    if not step.recorded:
+        return Text(f"no: {step.why}", style="dim")
+    if step.custom is None:
+        return Text(f"yes ({step.why})", style="dim") if step.why else "yes"
+    said = "yes: one step, a custom gradient"
+    if step.custom:
+        said += (
+            f"; inside it the tape also recorded {', '.join(step.custom)} (for second "
+            "derivatives), folded here: the walk goes through grad_fn instead"
+        )
+    return Text(said + (f" ({step.why})" if step.why else ""))
 
 
 def _backward_blocks(view, ascii: bool) -> list:
@@ -178,8 +197,8 @@ def _add_step(backward, step, ascii: bool) -> None:
     if not step.contributions:
         backward.add_row(str(step.step), operation, incoming, "", "", "")
     for i, c in enumerate(step.contributions):
-        rule = Text(f"{step.op}: {c.rule.symbols}")
-        if not c.rule.derived:
+        rule = Text(c.rule.symbols if step.custom else f"{step.op}: {c.rule.symbols}")
+        if not c.rule.derived and not step.custom:
             rule.append(Text(f"\n{c.rule.words}", style="dim"))
         first = i == 0
         backward.add_row(
@@ -197,6 +216,7 @@ def tape_to_dict(view) -> dict:
     target = view.target
     checks = view.checks[0] if view.checks else None
     document = _tape_dict(view, target, checks)
+    _add_custom(document, view)
     if view.kinks:  # as grad's results carry them
         from .kinks import to_dict
 
@@ -209,9 +229,19 @@ def tape_to_dict(view) -> dict:
     return document
 
 
+def _add_custom(document: dict, view) -> None:
+    """gc.explain's custom-gradient steps: marked, with what was recorded inside them."""
+    for entry, step in zip(document["forward"], view.forward):
+        if step.custom is not None:
+            entry["custom_gradient"] = {"inside": list(step.custom)}
+    for entry, step in zip(document["backward"], view.backward):
+        if step.custom:
+            entry["custom_gradient"] = True
+
+
 def _tape_dict(view, target, checks) -> dict:
     return {
-        "program": view.program,
+        "program": view.program or None,  # None: gc.explain's view of a tape, no program
         "inputs": inputs_to_dict(view.evaluation),
         "watched": list(view.evaluation.watched),
         "target": target.target,
@@ -222,7 +252,7 @@ def _tape_dict(view, target, checks) -> dict:
                 "source": step.source,
                 "inputs": list(step.inputs),
                 "output": step.output,
-                "shape": list(np.shape(step.value)),
+                "shape": None if step.value is None else list(np.shape(step.value)),
                 "value": jsonable(step.value),
                 "recorded": step.recorded,
                 "why": step.why or None,
@@ -278,7 +308,9 @@ def tape_to_plain(view, labels: bool = False) -> str:
     tangents = view.tangents if view.mode == "forward" else ()
     for index, step in enumerate(view.forward):
         line = f"forward {step.step} {step.output} = {step.op}({', '.join(step.inputs)}) = "
-        line += v(step.value) + ("" if step.recorded else " not-recorded")
+        line += ("not-kept" if step.value is None else v(step.value)) + (
+            "" if step.recorded else " not-recorded"
+        )
         if tangents:
             line += f" tangent {v(tangents[index])}"
         lines.append(line)

@@ -8,7 +8,8 @@ sympy's side in `expected`, symengine's fast path for gradients in `fast`, finit
 (`formula`, run in workers by `homework`); `diff --steps`' derivations, rule by rule, of the
 expression as written (`derivation`, over `written`'s tree; in a worker: `derivation_worker`); the
 tangent lines, Taylor polynomials and critical points of `tangent`, `taylor` and `critical`
-(`calculus`); the local rules the tape shows (`rules`); the catalogue of `gradcli functions`
+(`calculus`); the local rules the tape shows (`rules`); `gc.explain`'s check, finite differences
+of a Python tape's record replayed (`replay`); the catalogue of `gradcli functions`
 (`catalog`); both's rule texts derived once into a generated module (`rule_cache`, `rule_texts`);
 and sympy's work in workers with deadlines (`workers`).
 

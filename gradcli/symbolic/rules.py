@@ -29,7 +29,7 @@ from .formula import local_derivatives
 from .rule_cache import cached
 from .sympy_import import import_sympy
 
-__all__ = ["explain", "local_rule", "local_value"]
+__all__ = ["custom_rule", "explain", "local_rule", "local_value"]
 
 
 def explain(view: TapeView) -> TapeView:
@@ -38,6 +38,12 @@ def explain(view: TapeView) -> TapeView:
 
 
 def _explained(step: BackwardStep) -> BackwardStep:
+    if step.custom:  # a `gc.custom_gradient` call (`gc.explain`): the rule is the user's
+        contributions = tuple(
+            c if c.rule is not None else replace(c, rule=custom_rule(step.op, c.symbol))
+            for c in step.contributions
+        )
+        return replace(step, contributions=contributions)
     op = REGISTRY[step.op]
     contributions = tuple(_explained_contribution(op, step, c) for c in step.contributions)
     return replace(step, contributions=contributions)
@@ -60,6 +66,16 @@ def _consistent(incoming, local, value) -> bool:
         return bool(np.allclose(np.asarray(incoming) * local, value, rtol=1e-12, atol=0.0))
     except (TypeError, ValueError):
         return False
+
+
+def custom_rule(name: str, input_symbol: str) -> LocalRule:
+    """The rule of a `gc.custom_gradient` step: whatever its `grad_fn` sent, not derived here."""
+    return LocalRule(
+        f"custom gradient: {name}",
+        f"what {name}'s grad_fn returned for {input_symbol}, given the incoming gradient "
+        "(the user's rule: not incoming times a derivative gradcli knows)",
+        False,
+    )
 
 
 @functools.cache

@@ -615,3 +615,68 @@ def test_tensorflow_spellings_of_the_jacobian_options_are_accepted():
     jac = tape.jacobian(y, x, parallel_iterations=4, experimental_use_pfor=False)
     assert value(jac) == [[2.0, 0.0], [0.0, 4.0]]
     assert value(tape.jacobian(x, x)) == [[1.0, 0.0], [0.0, 1.0]]  # a target that is a source
+
+
+# ---------------------------------------------------------------- the record, for gradcli's views
+
+
+def test_the_record_is_public_read_only_and_gone_once_used_up():
+    x = gc.Variable(2.0)
+    with gc.GradientTape() as tape:
+        y = x * x
+    entries = tape.entries()
+    assert [op.name for op, *_ in entries] == ["identity", "identity", "multiply"]
+    assert tape.entry_count() == 3 and len(tape.entries(1)) == 2 and not tape.released
+    assert isinstance(entries, tuple)  # a copy: the tape's own list is not handed out
+    tape.gradient(y, x)
+    assert tape.released and tape.entries() == () and tape.entry_count() == 0
+
+
+def test_an_observed_gradient_is_the_gradient_and_uses_nothing_up():
+    class Observer:
+        def __init__(self):
+            self.steps, self.sent = [], []
+
+        def backward_pass(self, grads):
+            pass
+
+        def step(self, entry, g):
+            self.steps.append(entry[0].name)
+
+        def contribution(self, index, gx):
+            self.sent.append(float(np.asarray(gx)))
+
+    x = gc.Variable(3.0)
+    with gc.GradientTape() as outer:
+        with gc.GradientTape() as tape:
+            y = gc.sin(x) * x
+        recorded = outer.entry_count()
+        observer = Observer()
+        seen = tape.observed_gradient(y, x, observer)
+        assert outer.entry_count() == recorded  # nothing recorded the look
+    assert observer.steps == ["multiply", "identity", "sin", "identity"]
+    assert float(seen) == float(tape.gradient(y, x)) == pytest.approx(np.cos(3) * 3 + np.sin(3))
+    with pytest.raises(RuntimeError, match="persistent=True"):
+        tape.observed_gradient(y, x, Observer())
+
+
+def test_a_custom_step_names_its_call_and_the_entries_recorded_inside_it():
+    from gradcli.engine.custom_gradient import custom_step
+
+    @gc.custom_gradient
+    def double(v):
+        return gc.exp(v) * 0 + v * 2, lambda dy: dy * 2
+
+    x = gc.Variable(1.0)
+    with gc.GradientTape() as tape:
+        y = double(x) + 1
+    assert float(y) == 3.0
+    entries = tape.entries()
+    [index] = [i for i, (op, *_) in enumerate(entries) if custom_step(op) is not None]
+    op, inputs, out, params = entries[index]
+    step = custom_step(op)
+    assert step.name == "double" and step.outputs[0] is out
+    back, count = params["inside"]
+    inside = [e[0].name for e in entries[index - back : index - back + count]]
+    assert inside == ["identity", "exp", "multiply", "identity", "multiply", "add"]
+    assert custom_step(entries[-1][0]) is None
