@@ -18,6 +18,7 @@ from gradcli.engine.layers import Dense
 from gradcli.engine.primitives import FUNCTIONS, Op, stack
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Tensor, Variable, constant
+from gradcli.engine.tensor import apply as apply_primitive
 from gradcli.errors import (
     ArgumentError,
     DeclarationError,
@@ -62,6 +63,8 @@ class NumericBackend:
         self.layers = 0
         self.nonfinite: str | None = None  # the warning: the first operation that made nan/inf
         self.undefined: str | None = None  # the same, said short: "'/' divides by zero (...)"
+        self.float64 = request.dtype == np.float64
+        self.input_names = {d.name for d in request.declarations}  # read at every statement
 
     # ------------------------------------------------------------ inputs
 
@@ -81,22 +84,31 @@ class NumericBackend:
     # ------------------------------------------------------------ the backend protocol
 
     def literal(self, value):
+        if type(value) is float and self.float64:  # what constant() makes, without its steps
+            return Tensor(np.float64(value))
         return constant(value, dtype=self.request.dtype if isinstance(value, float) else None)
 
     def apply(self, op: Op, inputs: list, params: dict, node):
         self._check_size(op, inputs, params, node)
         if op.name == "stop_gradient" and self.frozen is not None:
             return constant(self.frozen[node.span])
-        function = FUNCTIONS[op.name]
         try:
-            out = function(inputs, **params) if op.variadic else function(*inputs, **params)
+            if params or op.variadic or len(inputs) != op.arity or not op.arity:
+                function = FUNCTIONS[op.name]
+                out = function(inputs, **params) if op.variadic else function(*inputs, **params)
+            else:  # what FUNCTIONS[op.name](*inputs) does with just its inputs, one call less
+                out = apply_primitive(op, *inputs)
         except (ShapeError, IndexOutOfRangeError) as error:
             raise type(error)(
                 f"{_describe(op, node)}: {error.message}", span=_op_span(node)
             ) from None
         if op.name == "stop_gradient":
             self.recorded[node.span] = value_of(out)
-        self._note_nonfinite(op, inputs, out, node)
+        if self.nonfinite is None:
+            value = out._value if type(out) is Tensor else None
+            # a float64 number (every operation of a scalar program), finite: nothing to note
+            if type(value) is not np.float64 or not math.isfinite(value):
+                self._note_nonfinite(op, inputs, out, node)
         return out
 
     def pack(self, items: list, node):
@@ -156,7 +168,7 @@ class NumericBackend:
 
     def statement(self, label: str, node, run: Callable):
         if isinstance(node, s.Assign):
-            _check_statement_name(node, self.request)
+            _check_statement_name(node, self.input_names)
         if self.tape is not None and label in self.request.stop:
             with self.tape.stop_recording():
                 value, deps = run()
@@ -206,9 +218,11 @@ class NumericBackend:
 
 
 def _shape(x) -> tuple:
-    """`value_of(x).shape`, without a new array for a tensor (once per input of every operation)."""
+    """`value_of(x).shape`, without a new array for a tensor (once per input of every operation),
+    nor numpy's dispatch for the numpy scalars a 0-d tensor holds."""
     value = x._value if type(x) is Tensor or type(x) is Variable else x
-    return value.shape if type(value) is np.ndarray else np.shape(value)
+    shape = getattr(value, "shape", None)
+    return shape if type(shape) is tuple else np.shape(value)
 
 
 def _undefined(op: Op, node, inputs: list, value: np.ndarray, shown: str) -> str:
@@ -282,14 +296,14 @@ def _matmul_shape(a: tuple, b: tuple, node) -> tuple:
     return tuple(batch) + a[-2:-1] + b[-1:] if len(b) >= 2 else tuple(batch) + a[-2:-1]
 
 
-def _check_statement_name(node: s.Assign, request: Request) -> None:
+def _check_statement_name(node: s.Assign, input_names: set) -> None:
     name = node.name
     if name in SPELLINGS or name in LANGUAGE_FUNCTIONS or name in CONSTANTS:
         raise DeclarationError(
             f"'{name}' is a function or constant of the language; give the statement another name",
             span=node.name_span,
         )
-    if any(d.name == name for d in request.declarations):
+    if name in input_names:
         raise DeclarationError(
             f"'{name}' is a declared input; give the statement another name", span=node.name_span
         )
