@@ -27,13 +27,15 @@ def freeze_imports() -> None:
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(freeze: bool = True) -> Iterator[None]:
+    """The collector paused; on the command line, what was made is then frozen unless
+    `freeze=False` (for objects that die with the step, not with the process)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if _freezing:
+        if _freezing and freeze:
             gc.freeze()
         if was_enabled:
             gc.enable()

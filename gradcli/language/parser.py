@@ -16,7 +16,9 @@ The way back, from a tree to text, is the `unparse` module.
 from __future__ import annotations
 
 from gradcli.errors import LimitError, ParseError, Span
+from gradcli.imports import collector_paused
 
+from . import refusals
 from .limits import DEFAULT_LIMITS, Limits
 from .syntax import (
     Assign,
@@ -38,13 +40,16 @@ from .syntax import (
     Unary,
     replace,
 )
-from .tokens import NOT_OURS, Token, describe, shorten, tokenize
+from .tokens import NOT_OURS, Token, describe, tokenize
 
 __all__ = ["BINARY_PRECEDENCE", "parse", "parse_expression"]
 
 # How tightly each binary operator binds (higher binds tighter); `unparse` reads it too.
 BINARY_PRECEDENCE = {op: 1 for op in ("<", "<=", ">", ">=", "==", "!=")}
 BINARY_PRECEDENCE.update({"+": 2, "-": 2, "*": 3, "/": 3, "@": 3})
+# what, after a name or a number, makes it more than a plain operand: a call, an index, a dot, a
+# power (only operator tokens have these texts)
+_GO_ON = frozenset(("(", "[", ".", "**"))
 
 
 class _Parser:
@@ -80,20 +85,6 @@ class _Parser:
             message = f"nesting deeper than {self.max_depth} levels (raise it with --max-depth)"
             raise self.error(message, tok.span)
 
-    def unexpected_after_expression(self, expected: str) -> ParseError:
-        tok = self.tok
-        if tok.kind == "op" and tok.text == ",":
-            return self.error("a tuple needs parentheses, as in (1, 2)", tok.span)
-        previous = self.tokens[self.pos - 1]
-        if previous.kind == "num" and (tok.kind == "name" or tok.text == "("):
-            number, what = shorten(previous.text), shorten(tok.text)
-            message = (
-                f"unexpected {describe(tok)} after the number {number}: to multiply, write "
-                f"{number}*{what} or {number}{what} (no space)"
-            )
-            return self.error(message, tok.span)
-        return self.error(f"unexpected {describe(tok)} after an expression: {expected}", tok.span)
-
     # --- statements ----------------------------------------------------------------------------
 
     def program(self) -> Program:
@@ -105,7 +96,9 @@ class _Parser:
                 break
             statements.append(self.statement())
             if not (self.at(";") or self.tok.kind in ("newline", "end")):
-                raise self.unexpected_after_expression("expected an operator, ';' or a newline")
+                raise refusals.unexpected_after_expression(
+                    self, "expected an operator, ';' or a newline"
+                )
         if not statements:
             message = "empty program: write an expression, e.g. x**2"
             raise self.error(message, self.tok.span)
@@ -126,19 +119,21 @@ class _Parser:
         if self.at(";") or (more_lines and self.tok.kind != "end"):
             raise self.error("expected a single expression, not several statements", self.tok.span)
         if self.tok.kind != "end":
-            raise self.unexpected_after_expression("expected an operator or the end of the value")
+            raise refusals.unexpected_after_expression(
+                self, "expected an operator or the end of the value"
+            )
         return value
 
     def statement(self) -> Assign | ExprStatement:
         if self.at("@"):
             raise self.error(f"decorators are {NOT_OURS}", self.tok.span)
         target = self.expression()
-        if self.at(",") and self.assignment_follows():
+        if self.at(",") and refusals.assignment_follows(self.tokens, self.pos):
             message = "tuple unpacking is not supported; assign one name per statement"
             raise self.error(message, self.tok.span)
         if not self.at("="):
             return ExprStatement(target, target.span)
-        self.check_target(target)
+        refusals.check_target(self, target)
         self.advance()
         value = self.expression()
         if self.at("="):
@@ -146,43 +141,19 @@ class _Parser:
             raise self.error(message, self.tok.span)
         return Assign(target.name, target.span, value, target.span.cover(value.span))
 
-    def assignment_follows(self) -> bool:
-        """Whether an '=' outside brackets comes later in this statement (as in `a, b = 1, 2`)."""
-        depth = 0
-        for tok in self.tokens[self.pos :]:
-            if tok.kind in ("newline", "end") or (tok.text == ";" and tok.kind == "op"):
-                return False
-            depth += (tok.text in "([") - (tok.text in ")]") if tok.kind == "op" else 0
-            if depth == 0 and tok.kind == "op" and tok.text == "=":
-                return True
-        return False
-
-    def check_target(self, target: Expr) -> None:
-        if isinstance(target, Name) and "." not in target.name:
-            return
-        if isinstance(target, Name):
-            what = f"the dotted name '{shorten(target.name)}'"
-        elif isinstance(target, Subscript):
-            what = "an element (values are immutable)"
-        elif isinstance(target, Call):
-            what = "a function call"
-        elif isinstance(target, Number | String | Bool):
-            what = "a literal"
-        else:
-            what = "an expression"
-        message = f"cannot assign to {what}: the left of '=' must be a plain name"
-        raise self.error(message, target.span)
-
     # --- expressions ---------------------------------------------------------------------------
 
     def expression(self) -> Expr:
         """Binary operators by precedence climbing with explicit stacks: a 30,000-term sum is a
         loop, not 30,000 nested calls. Equal precedence reduces first, so chains are left-assoc."""
-        operands = [self.unary()]
-        ops: list[tuple[Token, int]] = []
+        first = self.unary()
+        if (op := self.tok).text not in BINARY_PRECEDENCE or op.kind != "op":
+            return first  # a lone operand: most expressions (arguments, the left of '=')
+        operands, ops = [first], []
         compared = False
-        while self.tok.kind == "op" and self.tok.text in BINARY_PRECEDENCE:
-            op = self.advance()
+        while op.text in BINARY_PRECEDENCE and op.kind == "op":
+            self.pos += 1  # advance() without its test: an operator is never the last token
+            self.tok = self.tokens[self.pos]
             level = BINARY_PRECEDENCE[op.text]
             if level == 1 and compared:
                 message = "chained comparisons are not supported; use parentheses"
@@ -192,6 +163,7 @@ class _Parser:
                 self.reduce(operands, ops)
             ops.append((op, level))
             operands.append(self.unary())
+            op = self.tok
         while ops:
             self.reduce(operands, ops)
         return operands[0]
@@ -212,6 +184,14 @@ class _Parser:
             operand = self.unary()
             self.depth -= 1
             return Unary(tok.text, operand, Span(tok.start, operand.span.end))
+        if (tok.kind == "name" or tok.kind == "num") and self.tokens[
+            self.pos + 1
+        ].text not in _GO_ON:
+            # a name or number that nothing is applied to (most operands): made here, without
+            # postfix's and atom's steps; a name or number is never the last token
+            self.pos += 1
+            self.tok = self.tokens[self.pos]
+            return self.operand(tok)
         base = self.postfix()
         if self.tok.text != "**" or self.tok.kind != "op":
             return base
@@ -244,16 +224,12 @@ class _Parser:
 
     def atom(self) -> Expr:
         tok = self.tok
-        if tok.kind == "num":
+        if tok.kind == "num" or (tok.kind == "name" and tok.text in ("True", "False")):
             self.advance()
-            digits = tok.text.replace("_", "")
-            return Number(float(digits), digits.isdigit(), tok.text, tok.span)
+            return self.operand(tok)
         if tok.kind == "str":
             self.advance()
             return String(tok.value, tok.span)
-        if tok.kind == "name" and tok.text in ("True", "False"):
-            self.advance()
-            return Bool(tok.text == "True", tok.span)
         if tok.kind == "name":
             return self.dotted_name()
         if self.at("("):
@@ -264,20 +240,23 @@ class _Parser:
             items, _, close = self.sequence("]", self.expression, "an expression")
             self.depth -= 1
             return ListExpr(tuple(items), Span(open_.start, close.end))
-        raise self.expected_expression()
+        raise refusals.expected_expression(self)
 
-    def expected_expression(self) -> ParseError:
-        tok = self.tok
-        if tok.kind in ("newline", "end"):
-            previous = self.tokens[self.pos - 1] if self.pos else tok
-            return self.error(f"expected an expression after {describe(previous)}", tok.span)
-        if tok.kind == "op" and tok.text in ("*", "**"):
-            return self.error(f"unpacking ('{tok.text}x') is {NOT_OURS}", tok.span)
-        return self.error(f"unexpected {describe(tok)}: expected an expression", tok.span)
+    @staticmethod
+    def operand(tok: Token) -> Number | Bool | Name:
+        """A number, True/False or a plain name, from its one token."""
+        if tok.kind == "num":
+            digits = tok.text.replace("_", "")
+            return Number(float(digits), digits.isdigit(), tok.text, Span(tok.start, tok.end))
+        if tok.text == "True" or tok.text == "False":
+            return Bool(tok.text == "True", Span(tok.start, tok.end))
+        return Name(tok.text, Span(tok.start, tok.end))
 
     def dotted_name(self) -> Name:
         """`tf.math.sin` is one Name; the walker decides which spellings exist."""
         first = self.advance()
+        if self.tok.text != "." or self.tok.kind != "op":
+            return Name(first.text, Span(first.start, first.end))  # most names: not dotted
         parts, end = [first.text], first.end
         while self.tok.text == "." and self.tok.kind == "op":
             self.advance()
@@ -377,13 +356,17 @@ def _run(text: str, limits: Limits, method):
             f"the text is {len(text):,} characters long, more than the limit of "
             f"{limits.max_program_chars:,} (raise it with --max-program-chars)"
         )
-    parser = _Parser(text, limits)
-    try:
-        return method(parser)
-    except RecursionError:
-        # Only reachable when --max-depth is raised far beyond Python's own recursion limit.
-        message = "nesting too deep for Python's recursion limit (lower --max-depth)"
-        raise parser.error(message, parser.tok.span) from None
+    # A parse makes a few objects per character and no garbage: a collection during it (one per
+    # 700 objects) scans the growing tree for nothing, a sixth of a long program's parse. The
+    # command line also freezes the tree (gradcli.imports), so no later collection scans it.
+    with collector_paused():
+        parser = _Parser(text, limits)
+        try:
+            return method(parser)
+        except RecursionError:
+            # Only reachable when --max-depth is raised far beyond Python's own recursion limit.
+            message = "nesting too deep for Python's recursion limit (lower --max-depth)"
+            raise parser.error(message, parser.tok.span) from None
 
 
 def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:

@@ -16,6 +16,7 @@ import numpy as np
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Variable
 from gradcli.errors import ArgumentError, DeclarationError, UnknownNameError
+from gradcli.imports import collector_paused
 from gradcli.language.walker import (
     CONSTANTS,
     LANGUAGE_FUNCTIONS,
@@ -84,7 +85,10 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
     )
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
-        with tape:
+        # the forward run makes a few objects per operation and no garbage: a collection during
+        # it scans them for nothing (see language.parser._run). Not frozen: evaluate runs in
+        # loops (plot, comparisons), and each run's objects die with it
+        with tape, collector_paused(freeze=False):
             walker, backend = run_program(request, tape, backend=backend)
         named = named_values(walker, backend)
         check_names(request.watch, named, "--watch")
