@@ -173,7 +173,8 @@ class _Parser:
         right, left = operands.pop(), operands.pop()
         op, level = ops.pop()
         node_type = Compare if level == 1 else Binary
-        operands.append(node_type(op.text, left, right, left.span.cover(right.span), op.span))
+        span, op_span = left.span.cover(right.span), Span(op.start, op.end)
+        operands.append(node_type(op.text, left, right, span, op_span))
 
     def unary(self) -> Expr:
         """Prefix +/- and '**'; the exponent is unary-level, so -x**2 is -(x**2) and x**-2 works."""

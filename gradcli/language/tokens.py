@@ -282,11 +282,12 @@ def tokenize(text: str) -> list[Token]:
             elif op in _REJECTED_OPS:
                 raise _error(_REJECTED_OPS[op], text, start, end)
             else:
+                token = new(Token, ("op", op, start, end, ""))
                 if op in "([":
-                    open_brackets.append(Token("op", op, start, end))
+                    open_brackets.append(token)
                 elif op in ")]" and open_brackets:
                     _close(text, open_brackets, op, start, end)
-                append(Token("op", op, start, end))
+                append(token)
         i = end  # a comment: nothing to keep
     if open_brackets:
         opening = open_brackets[-1]  # the innermost, as Python reports it

@@ -35,24 +35,15 @@ from .names import (  # noqa: F401 (the language's names, read from here by the 
     unknown_name,
 )
 
-BINARY_OPS = {
-    "+": "add",
-    "-": "subtract",
-    "*": "multiply",
-    "/": "divide",
-    "**": "power",
-    "@": "matmul",
+# each operator's primitive (read once: the operator loop runs for every operator of a program)
+_OPERATOR_PRIMITIVES = {
+    op: REGISTRY[name]
+    for op, name in zip(
+        ("+", "-", "*", "/", "**", "@", "<", "<=", ">", ">=", "==", "!="),
+        ("add", "subtract", "multiply", "divide", "power", "matmul", "less", "less_equal")
+        + ("greater", "greater_equal", "equal", "not_equal"),
+    )
 }
-COMPARE_OPS = {
-    "<": "less",
-    "<=": "less_equal",
-    ">": "greater",
-    ">=": "greater_equal",
-    "==": "equal",
-    "!=": "not_equal",
-}
-# each operator's primitive, read once (the operator loop runs for every operator of a program)
-_OPERATOR_PRIMITIVES = {op: REGISTRY[name] for op, name in {**BINARY_OPS, **COMPARE_OPS}.items()}
 Deps = dict  # input name -> "" (a differentiable path) or the name of what breaks every path
 
 
@@ -71,6 +62,12 @@ def merge(*all_deps: Deps) -> Deps:
     """Union of dependencies: a differentiable path wins over a broken one. A Deps is never
     changed once made, so the union of one (with empty ones, or itself: `y*y`) is that Deps: a
     chain's statements name every statement before them, and copying made runs quadratic."""
+    if len(all_deps) == 2:  # the operators' case, without the general one's list
+        first, second = all_deps
+        if not second or second is first:
+            return first
+        if not first:
+            return second
     present = [deps for deps in all_deps if deps]
     if not present:
         return {}
@@ -192,7 +189,8 @@ class Walker:
                 f"{what} does not take True/False (or a comparison's result); "
                 "make numbers of them first, as in 1.0*(x < 1)"
             ) from None
-        ndim = getattr(out, "ndim", 0)
+        # a tensor's ndim is a Python property: its numpy value's, read directly (every operation)
+        ndim = getattr(getattr(out, "_value", out), "ndim", 0)
         if isinstance(ndim, int) and ndim > MAX_DIMENSIONS:  # reshape, expand_dims, broadcast_to
             raise ValueInputError(
                 f"the result would have {ndim} dimensions; a value has at most {MAX_DIMENSIONS}"

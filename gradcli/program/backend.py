@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcli.engine.layers import Dense
-from gradcli.engine.primitives import FUNCTIONS, Op, stack
+from gradcli.engine.primitives import FUNCTIONS, REGISTRY, Op, stack
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Tensor, Variable, constant
 from gradcli.engine.tensor import apply as apply_primitive
@@ -64,6 +64,7 @@ class NumericBackend:
         self.nonfinite: str | None = None  # the warning: the first operation that made nan/inf
         self.undefined: str | None = None  # the same, said short: "'/' divides by zero (...)"
         self.float64 = request.dtype == np.float64
+        self.scalars_fit = request.limits.max_elements >= 1
         self.input_names = {d.name for d in request.declarations}  # read at every statement
 
     # ------------------------------------------------------------ inputs
@@ -93,7 +94,7 @@ class NumericBackend:
         if op.name == "stop_gradient" and self.frozen is not None:
             return constant(self.frozen[node.span])
         try:
-            if params or op.variadic or len(inputs) != op.arity or not op.arity:
+            if params or not op.arity or len(inputs) != op.arity:  # variadic: arity 0
                 function = FUNCTIONS[op.name]
                 out = function(inputs, **params) if op.variadic else function(*inputs, **params)
             else:  # what FUNCTIONS[op.name](*inputs) does with just its inputs, one call less
@@ -185,6 +186,8 @@ class NumericBackend:
 
     def _check_size(self, op: Op, inputs: list, params: dict, node) -> None:
         shapes = [_shape(x) for x in inputs]
+        if not any(shapes) and self.scalars_fit and op.name not in _SIZED_APART:
+            return  # 0-d inputs (every operation of a scalar program): a result of at most 1
         size = _result_size(op, shapes, params, node)
         # the message only when it is needed: this runs once per operation of every program
         if size is not None and size > self.request.limits.max_elements:
@@ -255,6 +258,10 @@ def _summary(value: np.ndarray) -> str:
     if value.size <= 6:
         return np.array2string(value, separator=", ") if value.ndim else repr(value.item())
     return f"<array of shape {value.shape}>"
+
+
+# what _result_size sizes from more than its inputs' shapes (or refuses for 0-d inputs: matmul)
+_SIZED_APART = {"matmul", "broadcast_to"} | {name for name, op in REGISTRY.items() if op.variadic}
 
 
 def _result_size(op: Op, shapes: list, params: dict, node) -> int | None:

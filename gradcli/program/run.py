@@ -83,12 +83,12 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
     tape = GradientTape(
         persistent=len(request.targets) > 1, watch_accessed_variables=request.auto_watch
     )
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    # The run and the backward pass make a few objects per operation and no garbage: a
+    # collection during them scans those for nothing (see language.parser._run). Not frozen:
+    # evaluate runs in loops (plot, comparisons), and each run's objects die with it.
+    with warnings.catch_warnings(), np.errstate(all="ignore"), collector_paused(freeze=False):
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
-        # the forward run makes a few objects per operation and no garbage: a collection during
-        # it scans them for nothing (see language.parser._run). Not frozen: evaluate runs in
-        # loops (plot, comparisons), and each run's objects die with it
-        with tape, collector_paused(freeze=False):
+        with tape:
             walker, backend = run_program(request, tape, backend=backend)
         named = named_values(walker, backend)
         check_names(request.watch, named, "--watch")

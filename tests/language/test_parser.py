@@ -214,6 +214,23 @@ def test_newlines_inside_brackets_and_continuations_join_lines():
     assert parse("\tx\t+\fy").statements[0].value.op == "+"
 
 
+def test_spaces_and_continuations_before_a_token_never_change_what_it_is():
+    # the tokenizer reads spaces and a line-ending backslash as the start of the next token;
+    # giving them back must never match something else (the refused lone backslash)
+    assert parse("x \\\n").statements[0].value == Name("x", Span(0, 1))
+    assert parse("x = 1 \\\n").statements[0].value == Number(1.0, True, "1", Span(4, 5))
+    assert parse("x\t \\\r\n  + y  ").statements[0].value.right == Name("y", Span(10, 11))
+    with pytest.raises(ParseError) as caught:
+        parse("x \\\n\x00")
+    assert caught.value.span == Span(4, 5) and "U+0000" in caught.value.message
+    spaces = " " * 40_000  # followed by a character no token starts with: found where it is
+    with pytest.raises(ParseError) as caught:
+        parse("x" + spaces + "\x00")
+    assert caught.value.span == Span(40_001, 40_002)
+    with pytest.raises(ParseError, match="a backslash is only allowed at the end of a line"):
+        parse("x \\ \n")
+
+
 def test_declared_values_parse_as_expressions():
     for text in ("[[1, 2], [3, 4]]", "zeros(3)", "normal((3, 2), stddev=0.1)", "-3", "1e-3"):
         assert parse_expression(text) is not None
