@@ -90,12 +90,12 @@ class _Parser:
     def program(self) -> Program:
         statements = []
         while True:
-            while self.at(";") or self.tok.kind == "newline":
+            while self.tok.text == ";" or self.tok.kind == "newline":  # only an op's text is ';'
                 self.advance()
             if self.tok.kind == "end":
                 break
             statements.append(self.statement())
-            if not (self.at(";") or self.tok.kind in ("newline", "end")):
+            if not (self.tok.text == ";" or self.tok.kind in ("newline", "end")):
                 raise refusals.unexpected_after_expression(
                     self, "expected an operator, ';' or a newline"
                 )
@@ -128,18 +128,19 @@ class _Parser:
         if self.at("@"):
             raise self.error(f"decorators are {NOT_OURS}", self.tok.span)
         target = self.expression()
-        if self.at(",") and refusals.assignment_follows(self.tokens, self.pos):
-            message = "tuple unpacking is not supported; assign one name per statement"
-            raise self.error(message, self.tok.span)
-        if not self.at("="):
+        if (tok := self.tok).kind != "op" or tok.text != "=":  # `name = ...` is most statements
+            if self.at(",") and refusals.assignment_follows(self.tokens, self.pos):
+                message = "tuple unpacking is not supported; assign one name per statement"
+                raise self.error(message, self.tok.span)
             return ExprStatement(target, target.span)
-        refusals.check_target(self, target)
+        if type(target) is not Name or "." in target.name:
+            refusals.check_target(self, target)
         self.advance()
         value = self.expression()
         if self.at("="):
             message = "chained assignment is not supported; assign one name per statement"
             raise self.error(message, self.tok.span)
-        return Assign(target.name, target.span, value, target.span.cover(value.span))
+        return Assign(target.name, target.span, value, Span(target.span.start, value.span.end))
 
     # --- expressions ---------------------------------------------------------------------------
 
@@ -173,7 +174,9 @@ class _Parser:
         right, left = operands.pop(), operands.pop()
         op, level = ops.pop()
         node_type = Compare if level == 1 else Binary
-        span, op_span = left.span.cover(right.span), Span(op.start, op.end)
+        # the left operand ends before the right one starts: its span from the one's start to
+        # the other's end (what Span.cover gives, without its min and max)
+        span, op_span = Span(left.span.start, right.span.end), Span(op.start, op.end)
         operands.append(node_type(op.text, left, right, span, op_span))
 
     def unary(self) -> Expr:
@@ -322,7 +325,7 @@ class _Parser:
 
         _, _, close = self.sequence(")", argument, "an argument")
         self.depth -= 1
-        return Call(func, tuple(args), tuple(keywords), func.span.cover(close.span))
+        return Call(func, tuple(args), tuple(keywords), Span(func.span.start, close.end))
 
     def subscript(self, value: Expr) -> Subscript:
         open_ = self.advance()

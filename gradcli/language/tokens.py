@@ -108,6 +108,7 @@ _CLOSERS = {")": "(", "]": "[", "|": "|"}
 # what `_check_number` looks at after a number: a word character, '(' or 'π' (a set, not a
 # string: the end of the text, '', is in every string)
 _NUMBER_FOLLOWERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_(π")
+_DIGIT_OR_UNDERSCORE = frozenset("0123456789_")  # after a leading 0: perhaps leading zeros
 _VALUE_ENDS = {"num", "str", "name"}  # a bar after one of these (or after ')' or ']') closes
 
 
@@ -253,10 +254,12 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "num":
             literal = text[start:end]
             append(new(Token, ("num", literal, start, end, "")))
-            # only a word character, '(' or 'π' right after it, or a leading 0, needs a look
-            if (literal[0] == "0" or text[end : end + 1] in _NUMBER_FOLLOWERS) and _check_number(
-                text, start, end
-            ):  # 2x, 3(x+1), 2π: the '*' is implied
+            # only a word character, '(' or 'π' right after it, or a 0 before a digit (007: not
+            # 0.001), needs a look
+            if (
+                text[end : end + 1] in _NUMBER_FOLLOWERS
+                or (literal[0] == "0" and literal[1:2] in _DIGIT_OR_UNDERSCORE)
+            ) and _check_number(text, start, end):  # 2x, 3(x+1), 2π: the '*' is implied
                 append(Token("op", "*", end, end))
         elif kind == "newline":
             if not open_brackets:

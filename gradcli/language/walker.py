@@ -257,8 +257,8 @@ class Walker:
         if extra or node.keywords:
             params = self._params(op, extra, node.keywords, inputs)
         else:
-            params = bind_params(op, (), (), {})
-        deps = merge(*(d for _, d in evaluated))
+            params = bind_params(op, (), (), {}) if op.params else {}
+        deps = evaluated[0][1] if len(evaluated) == 1 else merge(*(d for _, d in evaluated))
         if op.name == "stop_gradient":
             deps = broken_by(deps, "stop_gradient")
         elif not op.differentiable:

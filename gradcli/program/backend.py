@@ -185,10 +185,13 @@ class NumericBackend:
     # ------------------------------------------------------------ checks
 
     def _check_size(self, op: Op, inputs: list, params: dict, node) -> None:
-        shapes = [_shape(x) for x in inputs]
-        if not any(shapes) and self.scalars_fit and op.name not in _SIZED_APART:
-            return  # 0-d inputs (every operation of a scalar program): a result of at most 1
-        size = _result_size(op, shapes, params, node)
+        for x in inputs:  # 0-d inputs (every operation of a scalar program): at most 1 element
+            if type(x) is not Tensor or type(x._value) is not np.float64:
+                break
+        else:
+            if self.scalars_fit and op.name not in _SIZED_APART:
+                return
+        size = _result_size(op, [_shape(x) for x in inputs], params, node)
         # the message only when it is needed: this runs once per operation of every program
         if size is not None and size > self.request.limits.max_elements:
             self.request.limits.check_elements(size, f"the result of {_describe(op, node)}")

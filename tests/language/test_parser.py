@@ -31,7 +31,7 @@ from gradcli.language.syntax import (
     Unary,
 )
 from gradcli.language.syntax import fields as node_fields
-from gradcli.language.tokens import KEYWORD_MESSAGES
+from gradcli.language.tokens import KEYWORD_MESSAGES, tokenize
 from gradcli.language.unparse import unparse
 
 from .hostile_looking import ACCEPTED_HOSTILE_LOOKING
@@ -910,6 +910,26 @@ def test_well_formed_expressions_round_trip(tree):
     assert strip(parse_expression(text)) == strip(tree)
     program = parse(f"value = {text}\n{text}")
     assert [strip(s.value) for s in program.statements] == [strip(tree)] * 2
+
+
+# what may stand between two tokens: spaces, tabs, form feeds, and a backslash ending a line
+SEPARATORS = [" ", "\t", "  ", "\f", " \\\n", "\\\n\t", " \\\r\n "]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.recursive(_leaf(), _extend, max_leaves=25),
+    st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=8),
+)
+def test_spaces_and_continuations_between_tokens_change_nothing(tree, separators):
+    # the tokenizer reads what stands before a token as part of its match (issue 13): any mix
+    # of it between the tokens, and before the first and after the last, gives the same tree
+    text = unparse(tree)
+    pieces = [text[tok.start : tok.end] for tok in tokenize(text) if tok.end > tok.start]
+    spaced = "".join(separators[i % len(separators)] + piece for i, piece in enumerate(pieces))
+    spaced += separators[-1]
+    assert strip(parse_expression(spaced)) == strip(tree)
+    assert strip(parse(f"value ={spaced}").statements[0].value) == strip(tree)
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
