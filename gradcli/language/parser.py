@@ -195,6 +195,8 @@ class _Parser:
             # postfix's and atom's steps; a name or number is never the last token
             self.pos += 1
             self.tok = self.tokens[self.pos]
+            if tok.kind == "name" and tok.text != "True" and tok.text != "False":
+                return Name(tok.text, Span(tok.start, tok.end))  # operand()'s, one call less
             return self.operand(tok)
         base = self.postfix()
         if self.tok.text != "**" or self.tok.kind != "op":
@@ -286,14 +288,16 @@ class _Parser:
     def sequence(self, closer: str, item, what: str) -> tuple[list, bool, Token]:
         """Comma-separated items up to `closer` (a trailing comma is fine); returns the closer."""
         items, had_comma = [], False
-        while not self.at(closer):
-            if self.at(","):
+        # the current token's text tested directly (only operators have these texts): this runs
+        # for every argument of every call
+        while self.tok.text != closer:
+            if self.tok.text == ",":
                 raise self.error(f"unexpected ',': expected {what} or '{closer}'", self.tok.span)
             items.append(item())
-            if self.at(","):
+            if self.tok.text == ",":
                 had_comma = True
                 self.advance()
-            elif not self.at(closer):
+            elif self.tok.text != closer:
                 message = f"unexpected {describe(self.tok)}: expected ',' or '{closer}'"
                 raise self.error(message, self.tok.span)
         return items, had_comma, self.advance()

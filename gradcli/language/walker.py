@@ -45,6 +45,7 @@ _OPERATOR_PRIMITIVES = {
     )
 }
 Deps = dict  # input name -> "" (a differentiable path) or the name of what breaks every path
+_NO_DEPS: Deps = {}  # shared, as every Deps may be: none is changed once made (see merge)
 
 
 class Backend(Protocol):
@@ -134,7 +135,7 @@ class Walker:
             raise
 
     def _literal(self, node) -> tuple[Any, Deps]:
-        return self.backend.literal(node.value), {}
+        return self.backend.literal(node.value), _NO_DEPS
 
     def _unary(self, node) -> tuple[Any, Deps]:
         value, deps = self.expr(node.operand)
@@ -200,7 +201,7 @@ class Walker:
     def _name(self, node: s.Name) -> tuple[Any, Deps]:
         name = node.name
         if name in self.env:
-            return self.env[name], self.deps.get(name, {})
+            return self.env[name], self.deps.get(name, _NO_DEPS)
         if name in CONSTANTS:
             return self.backend.literal(CONSTANTS[name]), {}
         if name in SPELLINGS or name in LANGUAGE_FUNCTIONS:
