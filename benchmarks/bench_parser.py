@@ -7,9 +7,9 @@ The cases are the unit test's (`test_hostile_looking_but_valid_inputs_parse` che
 parses; how fast is judged here, where a busy machine cannot fail the test suite). For each case,
 gradcli's `parse(text)` (its tokenizer and its parser) is timed side by side with the standard
 library's tokenizer alone on the same text, `tokenize.generate_tokens`: pure Python too, and it
-accepts all six texts. `ast.parse` (C) is shown for context where it accepts the text; it rejects
-three of the six (an integer past Python's 4,300-digit limit, a 30,000-term sum too deep for its
-syntax tree, a line that starts indented).
+accepts all seven texts. `ast.parse` (C) is shown for context where it accepts the text; it
+rejects four of the seven (an integer past Python's 4,300-digit limit, a 30,000-term sum too deep
+for its syntax tree, two lines that start indented).
 
 Bounds, per case, each with its VERDICT line: gradcli / tokenize <= 5x, and a median under 1 s
 (1000 ms) per parse, the bound the unit test used to assert. A case over either bound is flagged

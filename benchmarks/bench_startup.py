@@ -27,6 +27,8 @@ The long-program row (`--long`, also run by default): a 2,000-statement program 
 through `gradcli grad @file --plain --no-check`, less the start-up of the same command on `x**2`,
 per operation, against the engine's own per-operation cost of the same chain (forward and
 backward through `gradcli`'s Python API, timed in this process), in CPU time: target <= 3x.
+Measured 2026-11-26 on a busy machine: 2.81-3.06x over four runs, at the bound (was 5.2-5.7x);
+what made it, and what is left, in benchmarks/README.md ("The long program").
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ measured, pausing it takes about a third off importing sympy (benchmarks/README.
 imports run with the collector paused. A process that owns its lifetime, the command line, also
 freezes what it imported (`freeze_imports`), so that no later collection scans it either; the
 Python API only pauses, since freezing would also freeze its caller's objects.
+
+A long program's parse (`language.parser`) and its run on a tape (`program.run.evaluate`) make a
+few objects per token and per operation and no garbage, so they run paused too (issue 13). The
+command line freezes the parsed tree, which lives as long as the command; a run's objects are
+not frozen (`freeze=False`): evaluate runs in loops (plot, comparisons), and they die with it.
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ def freeze_imports() -> None:
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(freeze: bool = True) -> Iterator[None]:
+    """The collector paused; on the command line, what was made is then frozen unless
+    `freeze=False` (for objects that die with the step, not with the process)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if _freezing:
+        if _freezing and freeze:
             gc.freeze()
         if was_enabled:
             gc.enable()

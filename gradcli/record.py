@@ -63,10 +63,14 @@ class Record:
 
 
 def replace(record: R, **changes: Any) -> R:
-    """A copy of `record` with some fields changed."""
-    values = dict(zip(record.__slots__, record._values()))
-    values.update(changes)
-    return type(record)(**values)
+    """A copy of `record` with some fields changed. Every field is passed, in order: a syntax
+    node takes its fields only so (`language.syntax`)."""
+    unknown = changes.keys() - set(record.__slots__)
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field {sorted(unknown)[0]!r}")
+    return type(record)(
+        *(changes.get(name, value) for name, value in zip(record.__slots__, record._values()))
+    )
 
 
 def fields(record: Record) -> tuple[str, ...]:

@@ -16,7 +16,9 @@ The way back, from a tree to text, is the `unparse` module.
 from __future__ import annotations
 
 from gradcli.errors import LimitError, ParseError, Span
+from gradcli.imports import collector_paused
 
+from . import refusals
 from .limits import DEFAULT_LIMITS, Limits
 from .syntax import (
     Assign,
@@ -38,13 +40,16 @@ from .syntax import (
     Unary,
     replace,
 )
-from .tokens import NOT_OURS, Token, describe, shorten, tokenize
+from .tokens import NOT_OURS, Token, describe, tokenize
 
 __all__ = ["BINARY_PRECEDENCE", "parse", "parse_expression"]
 
 # How tightly each binary operator binds (higher binds tighter); `unparse` reads it too.
 BINARY_PRECEDENCE = {op: 1 for op in ("<", "<=", ">", ">=", "==", "!=")}
 BINARY_PRECEDENCE.update({"+": 2, "-": 2, "*": 3, "/": 3, "@": 3})
+# what, after a name or a number, makes it more than a plain operand: a call, an index, a dot, a
+# power (only operator tokens have these texts)
+_GO_ON = frozenset(("(", "[", ".", "**"))
 
 
 class _Parser:
@@ -80,32 +85,20 @@ class _Parser:
             message = f"nesting deeper than {self.max_depth} levels (raise it with --max-depth)"
             raise self.error(message, tok.span)
 
-    def unexpected_after_expression(self, expected: str) -> ParseError:
-        tok = self.tok
-        if tok.kind == "op" and tok.text == ",":
-            return self.error("a tuple needs parentheses, as in (1, 2)", tok.span)
-        previous = self.tokens[self.pos - 1]
-        if previous.kind == "num" and (tok.kind == "name" or tok.text == "("):
-            number, what = shorten(previous.text), shorten(tok.text)
-            message = (
-                f"unexpected {describe(tok)} after the number {number}: to multiply, write "
-                f"{number}*{what} or {number}{what} (no space)"
-            )
-            return self.error(message, tok.span)
-        return self.error(f"unexpected {describe(tok)} after an expression: {expected}", tok.span)
-
     # --- statements ----------------------------------------------------------------------------
 
     def program(self) -> Program:
         statements = []
         while True:
-            while self.at(";") or self.tok.kind == "newline":
+            while self.tok.text == ";" or self.tok.kind == "newline":  # only an op's text is ';'
                 self.advance()
             if self.tok.kind == "end":
                 break
             statements.append(self.statement())
-            if not (self.at(";") or self.tok.kind in ("newline", "end")):
-                raise self.unexpected_after_expression("expected an operator, ';' or a newline")
+            if not (self.tok.text == ";" or self.tok.kind in ("newline", "end")):
+                raise refusals.unexpected_after_expression(
+                    self, "expected an operator, ';' or a newline"
+                )
         if not statements:
             message = "empty program: write an expression, e.g. x**2"
             raise self.error(message, self.tok.span)
@@ -126,63 +119,42 @@ class _Parser:
         if self.at(";") or (more_lines and self.tok.kind != "end"):
             raise self.error("expected a single expression, not several statements", self.tok.span)
         if self.tok.kind != "end":
-            raise self.unexpected_after_expression("expected an operator or the end of the value")
+            raise refusals.unexpected_after_expression(
+                self, "expected an operator or the end of the value"
+            )
         return value
 
     def statement(self) -> Assign | ExprStatement:
         if self.at("@"):
             raise self.error(f"decorators are {NOT_OURS}", self.tok.span)
         target = self.expression()
-        if self.at(",") and self.assignment_follows():
-            message = "tuple unpacking is not supported; assign one name per statement"
-            raise self.error(message, self.tok.span)
-        if not self.at("="):
+        if (tok := self.tok).kind != "op" or tok.text != "=":  # `name = ...` is most statements
+            if self.at(",") and refusals.assignment_follows(self.tokens, self.pos):
+                message = "tuple unpacking is not supported; assign one name per statement"
+                raise self.error(message, self.tok.span)
             return ExprStatement(target, target.span)
-        self.check_target(target)
+        if type(target) is not Name or "." in target.name:
+            refusals.check_target(self, target)
         self.advance()
         value = self.expression()
         if self.at("="):
             message = "chained assignment is not supported; assign one name per statement"
             raise self.error(message, self.tok.span)
-        return Assign(target.name, target.span, value, target.span.cover(value.span))
-
-    def assignment_follows(self) -> bool:
-        """Whether an '=' outside brackets comes later in this statement (as in `a, b = 1, 2`)."""
-        depth = 0
-        for tok in self.tokens[self.pos :]:
-            if tok.kind in ("newline", "end") or (tok.text == ";" and tok.kind == "op"):
-                return False
-            depth += (tok.text in "([") - (tok.text in ")]") if tok.kind == "op" else 0
-            if depth == 0 and tok.kind == "op" and tok.text == "=":
-                return True
-        return False
-
-    def check_target(self, target: Expr) -> None:
-        if isinstance(target, Name) and "." not in target.name:
-            return
-        if isinstance(target, Name):
-            what = f"the dotted name '{shorten(target.name)}'"
-        elif isinstance(target, Subscript):
-            what = "an element (values are immutable)"
-        elif isinstance(target, Call):
-            what = "a function call"
-        elif isinstance(target, Number | String | Bool):
-            what = "a literal"
-        else:
-            what = "an expression"
-        message = f"cannot assign to {what}: the left of '=' must be a plain name"
-        raise self.error(message, target.span)
+        return Assign(target.name, target.span, value, Span(target.span.start, value.span.end))
 
     # --- expressions ---------------------------------------------------------------------------
 
     def expression(self) -> Expr:
         """Binary operators by precedence climbing with explicit stacks: a 30,000-term sum is a
         loop, not 30,000 nested calls. Equal precedence reduces first, so chains are left-assoc."""
-        operands = [self.unary()]
-        ops: list[tuple[Token, int]] = []
+        first = self.unary()
+        if (op := self.tok).text not in BINARY_PRECEDENCE or op.kind != "op":
+            return first  # a lone operand: most expressions (arguments, the left of '=')
+        operands, ops = [first], []
         compared = False
-        while self.tok.kind == "op" and self.tok.text in BINARY_PRECEDENCE:
-            op = self.advance()
+        while op.text in BINARY_PRECEDENCE and op.kind == "op":
+            self.pos += 1  # advance() without its test: an operator is never the last token
+            self.tok = self.tokens[self.pos]
             level = BINARY_PRECEDENCE[op.text]
             if level == 1 and compared:
                 message = "chained comparisons are not supported; use parentheses"
@@ -192,6 +164,7 @@ class _Parser:
                 self.reduce(operands, ops)
             ops.append((op, level))
             operands.append(self.unary())
+            op = self.tok
         while ops:
             self.reduce(operands, ops)
         return operands[0]
@@ -201,7 +174,10 @@ class _Parser:
         right, left = operands.pop(), operands.pop()
         op, level = ops.pop()
         node_type = Compare if level == 1 else Binary
-        operands.append(node_type(op.text, left, right, left.span.cover(right.span), op.span))
+        # the left operand ends before the right one starts: its span from the one's start to
+        # the other's end (what Span.cover gives, without its min and max)
+        span, op_span = Span(left.span.start, right.span.end), Span(op.start, op.end)
+        operands.append(node_type(op.text, left, right, span, op_span))
 
     def unary(self) -> Expr:
         """Prefix +/- and '**'; the exponent is unary-level, so -x**2 is -(x**2) and x**-2 works."""
@@ -212,6 +188,16 @@ class _Parser:
             operand = self.unary()
             self.depth -= 1
             return Unary(tok.text, operand, Span(tok.start, operand.span.end))
+        if (tok.kind == "name" or tok.kind == "num") and self.tokens[
+            self.pos + 1
+        ].text not in _GO_ON:
+            # a name or number that nothing is applied to (most operands): made here, without
+            # postfix's and atom's steps; a name or number is never the last token
+            self.pos += 1
+            self.tok = self.tokens[self.pos]
+            if tok.kind == "name" and tok.text != "True" and tok.text != "False":
+                return Name(tok.text, Span(tok.start, tok.end))  # operand()'s, one call less
+            return self.operand(tok)
         base = self.postfix()
         if self.tok.text != "**" or self.tok.kind != "op":
             return base
@@ -244,16 +230,12 @@ class _Parser:
 
     def atom(self) -> Expr:
         tok = self.tok
-        if tok.kind == "num":
+        if tok.kind == "num" or (tok.kind == "name" and tok.text in ("True", "False")):
             self.advance()
-            digits = tok.text.replace("_", "")
-            return Number(float(digits), digits.isdigit(), tok.text, tok.span)
+            return self.operand(tok)
         if tok.kind == "str":
             self.advance()
             return String(tok.value, tok.span)
-        if tok.kind == "name" and tok.text in ("True", "False"):
-            self.advance()
-            return Bool(tok.text == "True", tok.span)
         if tok.kind == "name":
             return self.dotted_name()
         if self.at("("):
@@ -264,20 +246,23 @@ class _Parser:
             items, _, close = self.sequence("]", self.expression, "an expression")
             self.depth -= 1
             return ListExpr(tuple(items), Span(open_.start, close.end))
-        raise self.expected_expression()
+        raise refusals.expected_expression(self)
 
-    def expected_expression(self) -> ParseError:
-        tok = self.tok
-        if tok.kind in ("newline", "end"):
-            previous = self.tokens[self.pos - 1] if self.pos else tok
-            return self.error(f"expected an expression after {describe(previous)}", tok.span)
-        if tok.kind == "op" and tok.text in ("*", "**"):
-            return self.error(f"unpacking ('{tok.text}x') is {NOT_OURS}", tok.span)
-        return self.error(f"unexpected {describe(tok)}: expected an expression", tok.span)
+    @staticmethod
+    def operand(tok: Token) -> Number | Bool | Name:
+        """A number, True/False or a plain name, from its one token."""
+        if tok.kind == "num":
+            digits = tok.text.replace("_", "")
+            return Number(float(digits), digits.isdigit(), tok.text, Span(tok.start, tok.end))
+        if tok.text == "True" or tok.text == "False":
+            return Bool(tok.text == "True", Span(tok.start, tok.end))
+        return Name(tok.text, Span(tok.start, tok.end))
 
     def dotted_name(self) -> Name:
         """`tf.math.sin` is one Name; the walker decides which spellings exist."""
         first = self.advance()
+        if self.tok.text != "." or self.tok.kind != "op":
+            return Name(first.text, Span(first.start, first.end))  # most names: not dotted
         parts, end = [first.text], first.end
         while self.tok.text == "." and self.tok.kind == "op":
             self.advance()
@@ -303,14 +288,16 @@ class _Parser:
     def sequence(self, closer: str, item, what: str) -> tuple[list, bool, Token]:
         """Comma-separated items up to `closer` (a trailing comma is fine); returns the closer."""
         items, had_comma = [], False
-        while not self.at(closer):
-            if self.at(","):
+        # the current token's text tested directly (only operators have these texts): this runs
+        # for every argument of every call
+        while self.tok.text != closer:
+            if self.tok.text == ",":
                 raise self.error(f"unexpected ',': expected {what} or '{closer}'", self.tok.span)
             items.append(item())
-            if self.at(","):
+            if self.tok.text == ",":
                 had_comma = True
                 self.advance()
-            elif not self.at(closer):
+            elif self.tok.text != closer:
                 message = f"unexpected {describe(self.tok)}: expected ',' or '{closer}'"
                 raise self.error(message, self.tok.span)
         return items, had_comma, self.advance()
@@ -342,7 +329,7 @@ class _Parser:
 
         _, _, close = self.sequence(")", argument, "an argument")
         self.depth -= 1
-        return Call(func, tuple(args), tuple(keywords), func.span.cover(close.span))
+        return Call(func, tuple(args), tuple(keywords), Span(func.span.start, close.end))
 
     def subscript(self, value: Expr) -> Subscript:
         open_ = self.advance()
@@ -377,13 +364,17 @@ def _run(text: str, limits: Limits, method):
             f"the text is {len(text):,} characters long, more than the limit of "
             f"{limits.max_program_chars:,} (raise it with --max-program-chars)"
         )
-    parser = _Parser(text, limits)
-    try:
-        return method(parser)
-    except RecursionError:
-        # Only reachable when --max-depth is raised far beyond Python's own recursion limit.
-        message = "nesting too deep for Python's recursion limit (lower --max-depth)"
-        raise parser.error(message, parser.tok.span) from None
+    # A parse makes a few objects per character and no garbage: a collection during it (one per
+    # 700 objects) scans the growing tree for nothing, a sixth of a long program's parse. The
+    # command line also freezes the tree (gradcli.imports), so no later collection scans it.
+    with collector_paused():
+        parser = _Parser(text, limits)
+        try:
+            return method(parser)
+        except RecursionError:
+            # Only reachable when --max-depth is raised far beyond Python's own recursion limit.
+            message = "nesting too deep for Python's recursion limit (lower --max-depth)"
+            raise parser.error(message, parser.tok.span) from None
 
 
 def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:

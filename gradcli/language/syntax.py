@@ -16,6 +16,43 @@ class Node(Record):
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__init__ = _positional_init(cls._setters)
+
+
+def _positional_init(setters: tuple):
+    """A node's `__init__`: every field, in order, and positional only (as the parser and
+    `record.replace` make nodes). The parser makes a node for nearly every token, and Record's
+    general `__init__` (keywords, defaults, a loop over the fields) was half of each node's cost."""
+    if not 2 <= len(setters) <= 5:
+        return Record.__init__
+    s0, s1, s2, s3, s4 = setters + (None,) * (5 - len(setters))
+
+    def init2(self, a, b, /):
+        s0(self, a)
+        s1(self, b)
+
+    def init3(self, a, b, c, /):
+        s0(self, a)
+        s1(self, b)
+        s2(self, c)
+
+    def init4(self, a, b, c, d, /):
+        s0(self, a)
+        s1(self, b)
+        s2(self, c)
+        s3(self, d)
+
+    def init5(self, a, b, c, d, e, /):
+        s0(self, a)
+        s1(self, b)
+        s2(self, c)
+        s3(self, d)
+        s4(self, e)
+
+    return (init2, init3, init4, init5)[len(setters) - 2]
+
 
 class Number(Node):
     __slots__ = ("value", "is_int", "text", "span")

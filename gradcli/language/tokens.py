@@ -83,12 +83,21 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _NUMBER = rf"(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
 _ALL_OPS = sorted(_OPS | set(_REJECTED_OPS), key=len, reverse=True)
-_OP_ALTERNATIVES = "|".join(re.escape(op) for op in _ALL_OPS)
+# Spaces (and a backslash ending a line) are read as the start of the token after them: one
+# match per token. Written so a long run of them backtracks linearly, never exponentially; and
+# no token starts with a space, nor with a backslash that ends a line (the refused '\\' is one
+# that does not), so giving spaces back can never match a different token.
+_OP_ALTERNATIVES = "|".join(re.escape(op) if op != "\\" else r"\\(?!\r\n|\n)" for op in _ALL_OPS)
+_SPACES = r"[ \t\f]*(?:\\(?:\r\n|\n)[ \t\f]*)*"
+# the most frequent kinds first: the first alternative that matches is taken
 _TOKEN = re.compile(
-    rf"(?P<space>[ \t\f]+|\\(?:\r\n|\n))|(?P<comment>#[^\r\n]*)|(?P<newline>\r\n|\n)"
-    rf"|(?P<num>{_NUMBER})|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<quote>['\"])|(?P<op>{_OP_ALTERNATIVES})"
-    r"|(?P<pi>π)|(?P<math>[·×÷−])|(?P<power>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    rf"{_SPACES}(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>{_NUMBER})|(?P<op>{_OP_ALTERNATIVES})"
+    rf"|(?P<newline>\r\n|\n)|(?P<comment>#[^\r\n]*)|(?P<quote>['\"])|(?P<pi>π)|(?P<math>[·×÷−])"
+    r"|(?P<power>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
 )
+_ONLY_SPACES = re.compile(_SPACES)
+# operators that are tokens as they are: no bracket to track, no notation to translate
+_PLAIN_OPS = _OPS - {"(", "[", ")", "]", "|", "^"}
 # what may follow a number directly to multiply it: a name, '(' or 'π' (a bar: see `_bar`)
 _MULTIPLIES = re.compile(r"[A-Za-z(π]")
 _WORD_CHARS = re.compile(r"[A-Za-z0-9_]*")
@@ -99,6 +108,7 @@ _CLOSERS = {")": "(", "]": "[", "|": "|"}
 # what `_check_number` looks at after a number: a word character, '(' or 'π' (a set, not a
 # string: the end of the text, '', is in every string)
 _NUMBER_FOLLOWERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_(π")
+_DIGIT_OR_UNDERSCORE = frozenset("0123456789_")  # after a leading 0: perhaps leading zeros
 _VALUE_ENDS = {"num", "str", "name"}  # a bar after one of these (or after ')' or ']') closes
 
 
@@ -216,63 +226,76 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     open_brackets: list[Token] = []
     match, length = _TOKEN.match, len(text)
+    # Token(...) runs NamedTuple's __new__ in Python; a plain tuple.__new__ is a third of it,
+    # for a tuple of the same five fields (this runs once per token of every program)
+    new, append = tuple.__new__, tokens.append
     i = 0
     while i < length:
         m = match(text, i)
-        if m is None:
-            raise _bad_character(text, i)
-        kind, end = m.lastgroup, m.end()
-        if kind == "space" or kind == "comment":
-            pass
-        elif kind == "num":
-            literal = m.group()
-            tokens.append(Token("num", literal, i, end))
-            # only a word character, '(' or 'π' right after it, or a leading 0, needs a look
-            if (literal[0] == "0" or text[end : end + 1] in _NUMBER_FOLLOWERS) and _check_number(
-                text, i, end
-            ):  # 2x, 3(x+1), 2π: the '*' is implied
-                tokens.append(Token("op", "*", end, end))
-        elif kind == "name" or kind == "pi":
-            word = m.group() if kind == "name" else "pi"
+        if m is None:  # spaces to the end of the text, or a character no token starts with
+            i = _ONLY_SPACES.match(text, i).end()
+            if i < length:
+                raise _bad_character(text, i)
+            break
+        kind = m.lastgroup
+        start, end = m.span(kind)
+        if kind == "name" or kind == "pi":
+            word = text[start:end] if kind == "name" else "pi"
             if word in KEYWORD_MESSAGES:
-                raise _error(KEYWORD_MESSAGES[word], text, i, end)
+                raise _error(KEYWORD_MESSAGES[word], text, start, end)
             if text[end : end + 1] in ("'", '"') and word.lower() in _PREFIX_WORDS:
                 what = _STRING_PREFIXES.get(word.lower()[0], "string prefixes")
-                raise _error(f"{what} are {NOT_OURS}", text, i, end + 1)
-            if word.startswith("__"):
-                raise _error("names starting with '__' are not allowed", text, i, end)
-            tokens.append(Token("name", word, i, end))
+                raise _error(f"{what} are {NOT_OURS}", text, start, end + 1)
+            if word[:2] == "__":
+                raise _error("names starting with '__' are not allowed", text, start, end)
+            append(new(Token, ("name", word, start, end, "")))
+        elif kind == "op" and (op := text[start:end]) in _PLAIN_OPS:
+            append(new(Token, ("op", op, start, end, "")))
+        elif kind == "num":
+            literal = text[start:end]
+            append(new(Token, ("num", literal, start, end, "")))
+            # only a word character, '(' or 'π' right after it, or a 0 before a digit (007: not
+            # 0.001), needs a look
+            if (
+                text[end : end + 1] in _NUMBER_FOLLOWERS
+                or (literal[0] == "0" and literal[1:2] in _DIGIT_OR_UNDERSCORE)
+            ) and _check_number(text, start, end):  # 2x, 3(x+1), 2π: the '*' is implied
+                append(Token("op", "*", end, end))
+        elif kind == "newline":
+            if not open_brackets:
+                append(new(Token, ("newline", "\n", start, end, "")))
         elif kind == "quote":
-            end, value = _scan_string(text, i)
-            tokens.append(Token("str", text[i:end], i, end, value))
+            end, value = _scan_string(text, start)
+            append(Token("str", text[start:end], start, end, value))
         elif kind == "power":  # x²: '**' and the exponent, as if typed
-            exponent = m.group().translate(_SUPERSCRIPTS)
-            tokens.append(Token("op", "**", i, i))
+            exponent = m.group(kind).translate(_SUPERSCRIPTS)
+            append(Token("op", "**", start, start))
             if exponent[0] in "+-":
-                tokens.append(Token("op", exponent[0], i, i + 1))
-                exponent, i = exponent[1:], i + 1
+                append(Token("op", exponent[0], start, start + 1))
+                exponent, start = exponent[1:], start + 1
             if not exponent:
-                raise _error("a superscript sign needs digits after it, as in x⁻¹", text, i, end)
-            tokens.append(Token("num", exponent, i, end))
-        elif kind in ("op", "math"):
-            op = _SAME_AS.get(m.group(), m.group())
+                raise _error(
+                    "a superscript sign needs digits after it, as in x⁻¹", text, start, end
+                )
+            append(Token("num", exponent, start, end))
+        elif kind == "op" or kind == "math":
+            op = _SAME_AS.get(m.group(kind), m.group(kind))
             if op == "|":
-                _bar(text, tokens, open_brackets, i)
+                _bar(text, tokens, open_brackets, start)
             elif op in _REJECTED_OPS:
-                raise _error(_REJECTED_OPS[op], text, i, end)
+                raise _error(_REJECTED_OPS[op], text, start, end)
             else:
+                token = new(Token, ("op", op, start, end, ""))
                 if op in "([":
-                    open_brackets.append(Token("op", op, i, end))
+                    open_brackets.append(token)
                 elif op in ")]" and open_brackets:
-                    _close(text, open_brackets, op, i, end)
-                tokens.append(Token("op", op, i, end))
-        elif kind == "newline" and not open_brackets:
-            tokens.append(Token("newline", "\n", i, end))
-        i = end
+                    _close(text, open_brackets, op, start, end)
+                append(token)
+        i = end  # a comment: nothing to keep
     if open_brackets:
         opening = open_brackets[-1]  # the innermost, as Python reports it
         raise _error(f"'{opening.text}' was never closed", text, opening.start, opening.end)
-    tokens.append(Token("end", "", len(text), len(text)))
+    append(Token("end", "", len(text), len(text)))
     return tokens
 
 

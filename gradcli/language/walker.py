@@ -17,10 +17,8 @@ from gradcli.engine.primitives import REGISTRY, Op, bind_params
 from gradcli.errors import (
     ArgumentError,
     GradcliError,
-    Span,
-    UnknownNameError,
     ValueInputError,
-    did_you_mean,
+    did_you_mean,  # noqa: F401 (read from here by program.run and program.forward_mode)
 )
 
 from . import syntax as s
@@ -37,23 +35,17 @@ from .names import (  # noqa: F401 (the language's names, read from here by the 
     unknown_name,
 )
 
-BINARY_OPS = {
-    "+": "add",
-    "-": "subtract",
-    "*": "multiply",
-    "/": "divide",
-    "**": "power",
-    "@": "matmul",
-}
-COMPARE_OPS = {
-    "<": "less",
-    "<=": "less_equal",
-    ">": "greater",
-    ">=": "greater_equal",
-    "==": "equal",
-    "!=": "not_equal",
+# each operator's primitive (read once: the operator loop runs for every operator of a program)
+_OPERATOR_PRIMITIVES = {
+    op: REGISTRY[name]
+    for op, name in zip(
+        ("+", "-", "*", "/", "**", "@", "<", "<=", ">", ">=", "==", "!="),
+        ("add", "subtract", "multiply", "divide", "power", "matmul", "less", "less_equal")
+        + ("greater", "greater_equal", "equal", "not_equal"),
+    )
 }
 Deps = dict  # input name -> "" (a differentiable path) or the name of what breaks every path
+_NO_DEPS: Deps = {}  # shared, as every Deps may be: none is changed once made (see merge)
 
 
 class Backend(Protocol):
@@ -71,6 +63,12 @@ def merge(*all_deps: Deps) -> Deps:
     """Union of dependencies: a differentiable path wins over a broken one. A Deps is never
     changed once made, so the union of one (with empty ones, or itself: `y*y`) is that Deps: a
     chain's statements name every statement before them, and copying made runs quadratic."""
+    if len(all_deps) == 2:  # the operators' case, without the general one's list
+        first, second = all_deps
+        if not second or second is first:
+            return first
+        if not first:
+            return second
     present = [deps for deps in all_deps if deps]
     if not present:
         return {}
@@ -129,42 +127,38 @@ class Walker:
     # ------------------------------------------------------------ expressions
 
     def expr(self, node) -> tuple[Any, Deps]:
-        try:
-            return self._expr(node)
+        try:  # one dict lookup on the node's type, not a chain of isinstance tests per node
+            return _HANDLERS.get(type(node), Walker._other)(self, node)
         except GradcliError as error:
             if error.span is None:
                 error.span = node.span
             raise
 
-    def _expr(self, node) -> tuple[Any, Deps]:
-        if isinstance(node, s.Number):
-            return self.backend.literal(node.value), {}
-        if isinstance(node, s.Bool):
-            return self.backend.literal(node.value), {}
-        if isinstance(node, s.Name):
-            return self._name(node)
-        if isinstance(node, s.Unary):
-            value, deps = self.expr(node.operand)
-            if node.op == "+":
-                return value, deps
-            return self._apply(REGISTRY["negative"], [value], {}, node), deps
-        if isinstance(node, (s.Binary, s.Compare)):
-            return self._operator(node)
-        if isinstance(node, s.Call):
-            return self._call(node)
-        if isinstance(node, (s.ListExpr, s.TupleExpr)):
-            items = [self.expr(item) for item in node.items]
-            inner = getattr(items[0][0], "ndim", 0) if items else 0
-            if isinstance(inner, int) and inner >= MAX_DIMENSIONS:
-                raise ValueInputError(
-                    f"a list of values of {inner} dimensions would have {inner + 1}; "
-                    f"a value has at most {MAX_DIMENSIONS}"
-                )
-            return self.backend.pack([v for v, _ in items], node), merge(*(d for _, d in items))
-        if isinstance(node, s.Subscript):
-            value, deps = self.expr(node.value)
-            index = tuple(self._index_item(item) for item in node.index)
-            return self._apply(REGISTRY["getitem"], [value], {"index": index}, node), deps
+    def _literal(self, node) -> tuple[Any, Deps]:
+        return self.backend.literal(node.value), _NO_DEPS
+
+    def _unary(self, node) -> tuple[Any, Deps]:
+        value, deps = self.expr(node.operand)
+        if node.op == "+":
+            return value, deps
+        return self._apply(REGISTRY["negative"], [value], {}, node), deps
+
+    def _sequence(self, node) -> tuple[Any, Deps]:
+        items = [self.expr(item) for item in node.items]
+        inner = getattr(items[0][0], "ndim", 0) if items else 0
+        if isinstance(inner, int) and inner >= MAX_DIMENSIONS:
+            raise ValueInputError(
+                f"a list of values of {inner} dimensions would have {inner + 1}; "
+                f"a value has at most {MAX_DIMENSIONS}"
+            )
+        return self.backend.pack([v for v, _ in items], node), merge(*(d for _, d in items))
+
+    def _subscript(self, node) -> tuple[Any, Deps]:
+        value, deps = self.expr(node.value)
+        index = tuple(self._index_item(item) for item in node.index)
+        return self._apply(REGISTRY["getitem"], [value], {"index": index}, node), deps
+
+    def _other(self, node) -> tuple[Any, Deps]:
         if isinstance(node, s.String):
             raise ValueInputError("a string is only an argument, as in activation='relu'")
         raise ValueInputError(f"{type(node).__name__} is not an expression here")
@@ -173,17 +167,14 @@ class Walker:
         # `x + x + ... + x` is a left spine as deep as it is long: walk it with a loop, not
         # recursion, so a long sum cannot exhaust Python's stack (other nesting is depth-limited)
         chain = [node]
-        while isinstance(chain[-1].left, (s.Binary, s.Compare)):
+        while type(chain[-1].left) in (s.Binary, s.Compare):
             chain.append(chain[-1].left)
-        value, deps = self.expr(chain[-1].left)
+        expr, apply = self.expr, self._apply  # bound once: this loop runs for every operator
+        value, deps = expr(chain[-1].left)
         for link in reversed(chain):
-            right, right_deps = self.expr(link.right)
-            if isinstance(link, s.Compare):
-                op = REGISTRY[COMPARE_OPS[link.op]]
-                value, deps = self._apply(op, [value, right], {}, link), {}
-            else:
-                op = REGISTRY[BINARY_OPS[link.op]]
-                value, deps = self._apply(op, [value, right], {}, link), merge(deps, right_deps)
+            right, right_deps = expr(link.right)
+            value = apply(_OPERATOR_PRIMITIVES[link.op], [value, right], {}, link)
+            deps = {} if type(link) is s.Compare else merge(deps, right_deps)
         return value, deps
 
     def _apply(self, op: Op, inputs: list, params: dict, node):
@@ -199,7 +190,8 @@ class Walker:
                 f"{what} does not take True/False (or a comparison's result); "
                 "make numbers of them first, as in 1.0*(x < 1)"
             ) from None
-        ndim = getattr(out, "ndim", 0)
+        # a tensor's ndim is a Python property: its numpy value's, read directly (every operation)
+        ndim = getattr(getattr(out, "_value", out), "ndim", 0)
         if isinstance(ndim, int) and ndim > MAX_DIMENSIONS:  # reshape, expand_dims, broadcast_to
             raise ValueInputError(
                 f"the result would have {ndim} dimensions; a value has at most {MAX_DIMENSIONS}"
@@ -209,7 +201,7 @@ class Walker:
     def _name(self, node: s.Name) -> tuple[Any, Deps]:
         name = node.name
         if name in self.env:
-            return self.env[name], self.deps.get(name, {})
+            return self.env[name], self.deps.get(name, _NO_DEPS)
         if name in CONSTANTS:
             return self.backend.literal(CONSTANTS[name]), {}
         if name in SPELLINGS or name in LANGUAGE_FUNCTIONS:
@@ -261,13 +253,18 @@ class Walker:
                 )
             tensor_nodes, extra = node.args[: op.arity], node.args[op.arity :]
         evaluated = [self.expr(n) for n in tensor_nodes]
-        params = self._params(op, extra, node.keywords, [v for v, _ in evaluated])
-        deps = merge(*(d for _, d in evaluated))
+        inputs = [v for v, _ in evaluated]
+        # f(x), the usual call, has no static argument to read: only whether one is missing
+        if extra or node.keywords:
+            params = self._params(op, extra, node.keywords, inputs)
+        else:
+            params = bind_params(op, (), (), {}) if op.params else {}
+        deps = evaluated[0][1] if len(evaluated) == 1 else merge(*(d for _, d in evaluated))
         if op.name == "stop_gradient":
             deps = broken_by(deps, "stop_gradient")
         elif not op.differentiable:
             deps = {}
-        return self._apply(op, [v for v, _ in evaluated], params, node), deps
+        return self._apply(op, inputs, params, node), deps
 
     def _several_values(self, op: Op, node: s.Call) -> tuple[Any, Deps]:
         """`max(a, b, c)`: maximum(maximum(a, b), c), ties going to the earlier value."""
@@ -380,21 +377,22 @@ class Walker:
         return value
 
 
+# each expression node's type -> how the walker evaluates it (anything else: `Walker._other`)
+_HANDLERS = {
+    s.Number: Walker._literal,
+    s.Bool: Walker._literal,
+    s.Name: Walker._name,
+    s.Unary: Walker._unary,
+    s.Binary: Walker._operator,
+    s.Compare: Walker._operator,
+    s.Call: Walker._call,
+    s.ListExpr: Walker._sequence,
+    s.TupleExpr: Walker._sequence,
+    s.Subscript: Walker._subscript,
+}
+
+
 def _int(node: s.Number) -> int:
     if abs(node.value) >= 2**62:
         raise ArgumentError(f"the integer {node.text[:20]} is too large here", span=node.span)
     return int(node.value)
-
-
-def resolve(names, env: dict, what: str, span: Span | None = None) -> list:
-    """Look up --wrt/--target names, with a did-you-mean for each miss."""
-    found = []
-    for name in names:
-        if name not in env:
-            raise UnknownNameError(
-                f"{what} '{name}' is neither an input nor a statement"
-                f"{did_you_mean(name, list(env))}",
-                span=span,
-            )
-        found.append(env[name])
-    return found

@@ -15,9 +15,10 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcli.engine.layers import Dense
-from gradcli.engine.primitives import FUNCTIONS, Op, stack
+from gradcli.engine.primitives import FUNCTIONS, REGISTRY, Op, stack
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Tensor, Variable, constant
+from gradcli.engine.tensor import apply as apply_primitive
 from gradcli.errors import (
     ArgumentError,
     DeclarationError,
@@ -62,6 +63,9 @@ class NumericBackend:
         self.layers = 0
         self.nonfinite: str | None = None  # the warning: the first operation that made nan/inf
         self.undefined: str | None = None  # the same, said short: "'/' divides by zero (...)"
+        self.float64 = request.dtype == np.float64
+        self.scalars_fit = request.limits.max_elements >= 1
+        self.input_names = {d.name for d in request.declarations}  # read at every statement
 
     # ------------------------------------------------------------ inputs
 
@@ -81,22 +85,31 @@ class NumericBackend:
     # ------------------------------------------------------------ the backend protocol
 
     def literal(self, value):
+        if type(value) is float and self.float64:  # what constant() makes, without its steps
+            return Tensor(np.float64(value))
         return constant(value, dtype=self.request.dtype if isinstance(value, float) else None)
 
     def apply(self, op: Op, inputs: list, params: dict, node):
         self._check_size(op, inputs, params, node)
-        if op.name == "stop_gradient" and self.frozen is not None:
+        if op is _STOP_GRADIENT and self.frozen is not None:
             return constant(self.frozen[node.span])
-        function = FUNCTIONS[op.name]
         try:
-            out = function(inputs, **params) if op.variadic else function(*inputs, **params)
+            if params or not op.arity or len(inputs) != op.arity:  # variadic: arity 0
+                function = FUNCTIONS[op.name]
+                out = function(inputs, **params) if op.variadic else function(*inputs, **params)
+            else:  # what FUNCTIONS[op.name](*inputs) does with just its inputs, one call less
+                out = apply_primitive(op, *inputs)
         except (ShapeError, IndexOutOfRangeError) as error:
             raise type(error)(
                 f"{_describe(op, node)}: {error.message}", span=_op_span(node)
             ) from None
-        if op.name == "stop_gradient":
+        if op is _STOP_GRADIENT:
             self.recorded[node.span] = value_of(out)
-        self._note_nonfinite(op, inputs, out, node)
+        if self.nonfinite is None:
+            value = out._value if type(out) is Tensor else None
+            # a float64 number (every operation of a scalar program), finite: nothing to note
+            if type(value) is not np.float64 or not math.isfinite(value):
+                self._note_nonfinite(op, inputs, out, node)
         return out
 
     def pack(self, items: list, node):
@@ -156,7 +169,7 @@ class NumericBackend:
 
     def statement(self, label: str, node, run: Callable):
         if isinstance(node, s.Assign):
-            _check_statement_name(node, self.request)
+            _check_statement_name(node, self.input_names)
         if self.tape is not None and label in self.request.stop:
             with self.tape.stop_recording():
                 value, deps = run()
@@ -172,8 +185,13 @@ class NumericBackend:
     # ------------------------------------------------------------ checks
 
     def _check_size(self, op: Op, inputs: list, params: dict, node) -> None:
-        shapes = [_shape(x) for x in inputs]
-        size = _result_size(op, shapes, params, node)
+        for x in inputs:  # 0-d inputs (every operation of a scalar program): at most 1 element
+            if type(x) is not Tensor or type(x._value) is not np.float64:
+                break
+        else:
+            if self.scalars_fit and op.name not in _SIZED_APART:
+                return
+        size = _result_size(op, [_shape(x) for x in inputs], params, node)
         # the message only when it is needed: this runs once per operation of every program
         if size is not None and size > self.request.limits.max_elements:
             self.request.limits.check_elements(size, f"the result of {_describe(op, node)}")
@@ -206,9 +224,11 @@ class NumericBackend:
 
 
 def _shape(x) -> tuple:
-    """`value_of(x).shape`, without a new array for a tensor (once per input of every operation)."""
+    """`value_of(x).shape`, without a new array for a tensor (once per input of every operation),
+    nor numpy's dispatch for the numpy scalars a 0-d tensor holds."""
     value = x._value if type(x) is Tensor or type(x) is Variable else x
-    return value.shape if type(value) is np.ndarray else np.shape(value)
+    shape = getattr(value, "shape", None)
+    return shape if type(shape) is tuple else np.shape(value)
 
 
 def _undefined(op: Op, node, inputs: list, value: np.ndarray, shown: str) -> str:
@@ -241,6 +261,11 @@ def _summary(value: np.ndarray) -> str:
     if value.size <= 6:
         return np.array2string(value, separator=", ") if value.ndim else repr(value.item())
     return f"<array of shape {value.shape}>"
+
+
+_STOP_GRADIENT = REGISTRY["stop_gradient"]  # tested by identity: once or twice per operation
+# what _result_size sizes from more than its inputs' shapes (or refuses for 0-d inputs: matmul)
+_SIZED_APART = {"matmul", "broadcast_to"} | {name for name, op in REGISTRY.items() if op.variadic}
 
 
 def _result_size(op: Op, shapes: list, params: dict, node) -> int | None:
@@ -282,14 +307,14 @@ def _matmul_shape(a: tuple, b: tuple, node) -> tuple:
     return tuple(batch) + a[-2:-1] + b[-1:] if len(b) >= 2 else tuple(batch) + a[-2:-1]
 
 
-def _check_statement_name(node: s.Assign, request: Request) -> None:
+def _check_statement_name(node: s.Assign, input_names: set) -> None:
     name = node.name
     if name in SPELLINGS or name in LANGUAGE_FUNCTIONS or name in CONSTANTS:
         raise DeclarationError(
             f"'{name}' is a function or constant of the language; give the statement another name",
             span=node.name_span,
         )
-    if any(d.name == name for d in request.declarations):
+    if name in input_names:
         raise DeclarationError(
             f"'{name}' is a declared input; give the statement another name", span=node.name_span
         )

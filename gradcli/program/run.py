@@ -16,6 +16,7 @@ import numpy as np
 from gradcli.engine.tape import GradientTape
 from gradcli.engine.tensor import Variable
 from gradcli.errors import ArgumentError, DeclarationError, UnknownNameError
+from gradcli.imports import collector_paused
 from gradcli.language.walker import (
     CONSTANTS,
     LANGUAGE_FUNCTIONS,
@@ -82,7 +83,10 @@ def evaluate(request: Request, backend: Callable = NumericBackend) -> Evaluation
     tape = GradientTape(
         persistent=len(request.targets) > 1, watch_accessed_variables=request.auto_watch
     )
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    # The run and the backward pass make a few objects per operation and no garbage: a
+    # collection during them scans those for nothing (see language.parser._run). Not frozen:
+    # evaluate runs in loops (plot, comparisons), and each run's objects die with it.
+    with warnings.catch_warnings(), np.errstate(all="ignore"), collector_paused(freeze=False):
         warnings.simplefilter("ignore")  # integer dtypes and the like are given as reasons
         with tape:
             walker, backend = run_program(request, tape, backend=backend)

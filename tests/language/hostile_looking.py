@@ -14,4 +14,5 @@ ACCEPTED_HOSTILE_LOOKING = [
     "+".join(["x"] * 30_000),
     "x = (1)",
     "\t x \t",
+    " " * 40_000 + "x" + " + \\\n x" * 5_000,  # spaces and continuations before each token
 ]

@@ -31,7 +31,7 @@ from gradcli.language.syntax import (
     Unary,
 )
 from gradcli.language.syntax import fields as node_fields
-from gradcli.language.tokens import KEYWORD_MESSAGES
+from gradcli.language.tokens import KEYWORD_MESSAGES, tokenize
 from gradcli.language.unparse import unparse
 
 from .hostile_looking import ACCEPTED_HOSTILE_LOOKING
@@ -212,6 +212,23 @@ def test_newlines_inside_brackets_and_continuations_join_lines():
     assert len(program.statements) == 3
     assert parse("a = 1\r\nb = a\r\n").statements[1].value == Name("a", Span(11, 12))
     assert parse("\tx\t+\fy").statements[0].value.op == "+"
+
+
+def test_spaces_and_continuations_before_a_token_never_change_what_it_is():
+    # the tokenizer reads spaces and a line-ending backslash as the start of the next token;
+    # giving them back must never match something else (the refused lone backslash)
+    assert parse("x \\\n").statements[0].value == Name("x", Span(0, 1))
+    assert parse("x = 1 \\\n").statements[0].value == Number(1.0, True, "1", Span(4, 5))
+    assert parse("x\t \\\r\n  + y  ").statements[0].value.right == Name("y", Span(10, 11))
+    with pytest.raises(ParseError) as caught:
+        parse("x \\\n\x00")
+    assert caught.value.span == Span(4, 5) and "U+0000" in caught.value.message
+    spaces = " " * 40_000  # followed by a character no token starts with: found where it is
+    with pytest.raises(ParseError) as caught:
+        parse("x" + spaces + "\x00")
+    assert caught.value.span == Span(40_001, 40_002)
+    with pytest.raises(ParseError, match="a backslash is only allowed at the end of a line"):
+        parse("x \\ \n")
 
 
 def test_declared_values_parse_as_expressions():
@@ -893,6 +910,26 @@ def test_well_formed_expressions_round_trip(tree):
     assert strip(parse_expression(text)) == strip(tree)
     program = parse(f"value = {text}\n{text}")
     assert [strip(s.value) for s in program.statements] == [strip(tree)] * 2
+
+
+# what may stand between two tokens: spaces, tabs, form feeds, and a backslash ending a line
+SEPARATORS = [" ", "\t", "  ", "\f", " \\\n", "\\\n\t", " \\\r\n "]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.recursive(_leaf(), _extend, max_leaves=25),
+    st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=8),
+)
+def test_spaces_and_continuations_between_tokens_change_nothing(tree, separators):
+    # the tokenizer reads what stands before a token as part of its match (issue 13): any mix
+    # of it between the tokens, and before the first and after the last, gives the same tree
+    text = unparse(tree)
+    pieces = [text[tok.start : tok.end] for tok in tokenize(text) if tok.end > tok.start]
+    spaced = "".join(separators[i % len(separators)] + piece for i, piece in enumerate(pieces))
+    spaced += separators[-1]
+    assert strip(parse_expression(spaced)) == strip(tree)
+    assert strip(parse(f"value ={spaced}").statements[0].value) == strip(tree)
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
