@@ -35,7 +35,7 @@ def fitted(item, width: int):
         return item
     if sum(longest) > available:
         return _records(item, width)
-    if not _cuts_words(item, width, texts):  # rich's own wrapping is good: keep it
+    if not _cuts_words(item, width):  # rich's own wrapping is good: keep it
         return item
 
     # each column its longest word, and as much more as the others up to its natural width: the
@@ -52,17 +52,44 @@ def fitted(item, width: int):
     return item
 
 
-def _cuts_words(table, width: int, texts: list) -> bool:
-    """Whether rich, left to itself, prints `table` at `width` with a word cut in two."""
-    import io
-
+def _cuts_words(table, width: int) -> bool:
+    """Whether rich, left to itself, prints `table` at `width` with a word cut in two: whether a
+    cell, header or the title holds a word wider than the room rich's own column widths leave it
+    (rich wraps at spaces and folds only a word longer than its line). Decided from rich's
+    measurements, without rendering the table: rendering the functions table once more to look
+    cost `gradcli functions` about a third of its start-up."""
     from rich.console import Console
 
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, highlight=False).print(table)
-    words = {word for column in texts for text in column for word in text.split()}
-    words |= set(_plain(table.title).split()) if table.title is not None else set()
-    return any(w not in words and w.strip("-─━═│┃") for w in buffer.getvalue().split())
+    console = Console(width=width, color_system=None, highlight=False, markup=False)
+    # what Table.__rich_console__ computes before it renders a row
+    widths = table._calculate_column_widths(
+        console, console.options.update_width(width - table._extra_width)
+    )
+    for index, (column, size) in enumerate(zip(table.columns, widths)):
+        for cell in table._get_cells(console, index, column):
+            padded = cell.renderable  # each cell is its renderable in a Padding
+            room = size - padded.left - padded.right
+            if _widest_word(padded.renderable) > room:
+                return True
+    title_room = sum(widths) + table._extra_width
+    return table.title is not None and _widest_word(table.title) > title_room
+
+
+def _widest_word(cell) -> int:
+    """The widest word of a cell as rich's wrapping measures words: each line's runs of
+    non-spaces, the first with the spaces before it, in terminal cells."""
+    import re
+
+    from rich.cells import cell_len
+
+    return max(
+        (
+            cell_len(word.rstrip())
+            for line in _plain(cell).split("\n")
+            for word in re.findall(r"\s*\S+\s*", line)
+        ),
+        default=0,
+    )
 
 
 def _plain(cell) -> str:

@@ -344,6 +344,23 @@ def test_functions_rules_come_from_the_sympy_forms():
     assert "less(x, y) -> no gradient" in plain
 
 
+@pytest.mark.parametrize("width", [60, 100, 130])
+def test_functions_table_cuts_no_word_at_any_width(width):
+    """The catalogue at 60 columns (shown as records), 100 (columns given widths that hold their
+    longest words, where rich's own shares would fold some) and 130 (rich's own wrapping): every
+    word is a word of the unwrapped table, and no line is wider than the terminal."""
+    run = CliRunner().invoke(cli, ["functions"], env={"COLUMNS": str(width)})
+    wide = CliRunner().invoke(cli, ["functions"], env={"COLUMNS": "1000"})
+    words = set(wide.stdout.split())
+    cut = [
+        w
+        for w in run.stdout.split()
+        if w not in words and w.rstrip(":") not in words and set(w) != {"-"}  # rules: any length
+    ]
+    assert cut == [] and run.exit_code == 0
+    assert all(len(line) <= width for line in run.stdout.splitlines())
+
+
 def test_functions_rules_agree_with_the_tape():
     """Each one-input rule the table shows, run as a program of our own language, equals the
     tape's gradient inside the function's domain (rules the language cannot spell are skipped)."""
