@@ -16,7 +16,7 @@ def fitted(item, width: int):
     """`item`, or where a table of it cannot give each column its longest word within `width`
     (a narrow terminal), that table as records: a line per row, `header: value` per cell,
     wrapped at spaces. rich would fold the cells inside words (`varia|ble`)."""
-    from rich.console import Group
+    from rich.console import Console, Group
     from rich.table import Table
 
     if isinstance(item, Group):
@@ -35,7 +35,15 @@ def fitted(item, width: int):
         return item
     if sum(longest) > available:
         return _records(item, width)
-    if not _cuts_words(item, width):  # rich's own wrapping is good: keep it
+    console = Console(width=width, color_system=None, highlight=False, markup=False)
+    chosen = _rich_widths(item, console)
+    if not _cuts_words(item, console, chosen):  # rich's own wrapping is good: keep it
+        padding = [item._get_padding_width(index) for index in range(len(chosen))]
+        if all(size >= pad for size, pad in zip(chosen, padding)):
+            # at the widths rich has just chosen, so that printing does not measure every cell
+            # again (for the functions table, some 10 ms)
+            for column, size, pad in zip(item.columns, chosen, padding):
+                column.width = size - pad
         return item
 
     # each column its longest word, and as much more as the others up to its natural width: the
@@ -52,19 +60,20 @@ def fitted(item, width: int):
     return item
 
 
-def _cuts_words(table, width: int) -> bool:
-    """Whether rich, left to itself, prints `table` at `width` with a word cut in two: whether a
-    cell, header or the title holds a word wider than the room rich's own column widths leave it
-    (rich wraps at spaces and folds only a word longer than its line). Decided from rich's
-    measurements, without rendering the table: rendering the functions table once more to look
-    cost `gradcli functions` about a third of its start-up."""
-    from rich.console import Console
-
-    console = Console(width=width, color_system=None, highlight=False, markup=False)
-    # what Table.__rich_console__ computes before it renders a row
-    widths = table._calculate_column_widths(
-        console, console.options.update_width(width - table._extra_width)
+def _rich_widths(table, console) -> list[int]:
+    """The column widths (with their padding) rich chooses for `table` on `console`, what
+    Table.__rich_console__ computes before it renders a row: from measurements, not a rendering."""
+    return table._calculate_column_widths(
+        console, console.options.update_width(console.width - table._extra_width)
     )
+
+
+def _cuts_words(table, console, widths: list[int]) -> bool:
+    """Whether rich prints `table` at column `widths` with a word cut in two: whether a cell,
+    header or the title holds a word wider than the room the widths leave it (rich wraps at
+    spaces and folds only a word longer than its line). Decided without rendering the table:
+    rendering the functions table once more to look cost `gradcli functions` about a third of
+    its start-up."""
     for index, (column, size) in enumerate(zip(table.columns, widths)):
         for cell in table._get_cells(console, index, column):
             padded = cell.renderable  # each cell is its renderable in a Padding

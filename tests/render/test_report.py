@@ -391,3 +391,25 @@ def test_importing_render_does_not_import_rich():
 
 def test_module_exports():
     assert set(render.__all__) >= {"to_json", "to_plain", "to_table", "format_value", "jsonable"}
+
+
+def test_a_table_rich_wraps_without_cutting_words_prints_as_rich_alone_prints_it():
+    """Where rich's own column widths cut no word, the fitted table is rich's, byte for byte
+    (fitting fixes the widths rich chose, so that printing does not measure every cell again)."""
+    import io
+
+    from rich.console import Console
+
+    from gradcli.render.tables import new_table, print_blocks
+
+    def table():
+        words = new_table("Words", "name", "description", "note", ascii=True)
+        for i in range(6):
+            words.add_row(f"row{i}", "a sentence of short words " * (i + 1), "see also" * (i % 2))
+        return words
+
+    for width in range(30, 140, 9):
+        buffer = io.StringIO()
+        Console(file=buffer, width=width, color_system=None, markup=False).print(table())
+        alone = "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+        assert print_blocks([table()], color=False, width=width) == alone, width
