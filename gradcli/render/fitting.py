@@ -37,11 +37,11 @@ def fitted(item, width: int):
         return _records(item, width)
     console = Console(width=width, color_system=None, highlight=False, markup=False)
     chosen = _rich_widths(item, console)
-    if not _cuts_words(item, console, chosen):  # rich's own wrapping is good: keep it
+    if not _cuts_words(item, chosen):  # rich's own wrapping is good: keep it
         padding = [item._get_padding_width(index) for index in range(len(chosen))]
         if all(size >= pad for size, pad in zip(chosen, padding)):
-            # at the widths rich has just chosen, so that printing does not measure every cell
-            # again (for the functions table, some 10 ms)
+            # fixed at the widths rich would choose, so that printing does not measure every
+            # cell again (for the functions table, some 10 ms)
             for column, size, pad in zip(item.columns, chosen, padding):
                 column.width = size - pad
         return item
@@ -117,18 +117,16 @@ def _side_padding(table, index: int) -> tuple[int, int]:
     return left, right
 
 
-def _cuts_words(table, console, widths: list[int]) -> bool:
+def _cuts_words(table, widths: list[int]) -> bool:
     """Whether rich prints `table` at column `widths` with a word cut in two: whether a cell,
     header or the title holds a word wider than the room the widths leave it (rich wraps at
     spaces and folds only a word longer than its line). Decided without rendering the table:
     rendering the functions table once more to look cost `gradcli functions` about a third of
     its start-up."""
     for index, (column, size) in enumerate(zip(table.columns, widths)):
-        for cell in table._get_cells(console, index, column):
-            padded = cell.renderable  # each cell is its renderable in a Padding
-            room = size - padded.left - padded.right
-            if _widest_word(padded.renderable) > room:
-                return True
+        room = size - sum(_side_padding(table, index))
+        if any(_widest_word(cell) > room for cell in (column.header, *column._cells)):
+            return True
     title_room = sum(widths) + table._extra_width
     return table.title is not None and _widest_word(table.title) > title_room
 
