@@ -63,11 +63,27 @@ class Comparison:
 
     def spread(self, name: str, baseline: str | None = None) -> tuple[float, float]:
         """The interquartile range of the per-round ratios: how much to trust `ratio`."""
-        r = sorted(self.ratios(name, baseline))
-        if len(r) < 4:
-            return r[0], r[-1]
-        q = statistics.quantiles(r, n=4)
-        return q[0], q[2]
+        return _quartiles(self.ratios(name, baseline))
+
+    def ratios_to_fastest(self, name: str, baselines: list[str]) -> list[float]:
+        """Per round, this candidate's time over the fastest of `baselines` in that round."""
+        fastest = [min(times) for times in zip(*(self.times[b] for b in baselines))]
+        return [a / b for a, b in zip(self.times[name], fastest)]
+
+    def ratio_to_fastest(self, name: str, baselines: list[str]) -> tuple[float, float, float]:
+        """The median per-round ratio to the fastest hand-written form, and its quartiles: the
+        verdict's figure where there are several forms (whichever is faster on this machine and
+        heap, round by round, so the comparison is never with a handicapped form)."""
+        ratios = self.ratios_to_fastest(name, baselines)
+        return (statistics.median(ratios), *_quartiles(ratios))
+
+
+def _quartiles(ratios: list[float]) -> tuple[float, float]:
+    r = sorted(ratios)
+    if len(r) < 4:
+        return r[0], r[-1]
+    q = statistics.quantiles(r, n=4)
+    return q[0], q[2]
 
 
 def _timed(fn: Callable[[], object], number: int, clock=time.perf_counter) -> float:
@@ -127,6 +143,38 @@ def compare(
             result.times[c.name].append(_timed(c.fn, result.numbers[c.name], clock))
             result.faults[c.name].append((minor_faults() - before) / result.numbers[c.name])
     return result
+
+
+# glibc gives freed memory at the top of the heap back to the OS once more than its trim threshold
+# is free, and the next call faults those pages in again (about 1 µs per 4 KiB page here). Which
+# side of a comparison pays depends on its peak and on what ran before it in the process, not on
+# its work: in one run fused numpy faulted 1,179 times per call and gradcli 66, and gradcli "beat"
+# hand-written numpy at 0.68x. With a top pad glibc keeps what it has (trimming leaves the pad),
+# neither side faults once warm, and the ratio is the work's.
+HEAP_PAD = {"MALLOC_TOP_PAD_": str(256 << 20)}
+TRIMMING_HELP = "glibc's default heap: freed memory given back to the OS (see _harness.keep_heap)"
+
+
+def keep_heap(trimming: bool = False) -> str:
+    """Re-run this benchmark, with the same arguments, with glibc keeping freed memory
+    (`HEAP_PAD`, which glibc reads only when a process starts), unless it is set already or
+    `trimming` (`--trimming-heap`) asks for glibc's default; a line saying which heap the figures
+    are for."""
+    if trimming:
+        return "heap: glibc's default (freed memory given back, faulted in again)"
+    if all(os.environ.get(k) == v for k, v in HEAP_PAD.items()):
+        return f"heap: {' '.join(f'{k}={v}' for k, v in HEAP_PAD.items())} (nothing trimmed)"
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return "heap: the platform's allocator (not glibc: no top pad)"
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, **HEAP_PAD})
+    raise AssertionError("unreachable")  # execve does not return
+
+
+def user_environment() -> dict:
+    """This environment less the heap pad `keep_heap` set: for the benchmarks of whole processes
+    (a command as a user runs it)."""
+    return {k: v for k, v in os.environ.items() if HEAP_PAD.get(k) != v}
 
 
 def minor_faults() -> int:

@@ -27,7 +27,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _harness, when run from anywhere
-from _harness import Candidate, compare, format_seconds, header, table, verdict  # noqa: E402
+from _harness import (  # noqa: E402
+    TRIMMING_HELP,
+    Candidate,
+    compare,
+    format_seconds,
+    header,
+    keep_heap,
+    table,
+    user_environment,
+    verdict,
+)
 
 from gradcli.language.parser import parse  # noqa: E402
 from gradcli.program.records import Declaration, Report, Request  # noqa: E402
@@ -89,7 +99,7 @@ def bench_text(points: int, rounds: int) -> None:
     times = []
     for _ in range(max(3, rounds // 4)):
         start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=user_environment())
         times.append(time.perf_counter() - start)
     print(f"  whole command, output to /dev/null: {format_seconds(statistics.median(times))}")
 
@@ -101,7 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds (default 21)")
     parser.add_argument("--quick", action="store_true", help="5 rounds: a smoke run, not figures")
+    parser.add_argument("--trimming-heap", action="store_true", help=TRIMMING_HELP)
     args = parser.parse_args(argv)
+    print(keep_heap(args.trimming_heap))
     rounds = 5 if args.quick else args.rounds
     bench_computation(args.points, rounds)
     print()

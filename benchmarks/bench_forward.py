@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _harness, when run from anywhere
-from _harness import Candidate, compare, header, table, verdict  # noqa: E402
-from bench_engine import check_same  # noqa: E402
+from _harness import TRIMMING_HELP, Candidate, compare, header, keep_heap, table, verdict  # noqa: E402
+from bench_engine import check_same, mlp_arrays  # noqa: E402
 
 import gradcli as gcli  # noqa: E402  (named gcli, as in bench_engine)
 from gradcli.language.parser import parse  # noqa: E402
@@ -37,12 +37,8 @@ TARGETS = {"jvp": 3.0, "modes": 1.0}
 def jvp_setup(seed: int = 0):
     """The mlp of bench_engine (a): its forward pass, and its JVP along random tangents for w1,
     b1 and w2 (one forward pass carrying tangents), in gradcli and in hand-written numpy."""
+    x, w1, b1, w2 = mlp_arrays(seed)
     rng = np.random.default_rng(seed + 1)  # the tangents
-    rng0 = np.random.default_rng(seed)  # the same draws, in the same order, as (a)
-    x = rng0.standard_normal((256, 512))
-    w1 = rng0.standard_normal((512, 512)) / np.sqrt(512)
-    b1 = rng0.standard_normal(512) * 0.1
-    w2 = rng0.standard_normal((512, 10)) / np.sqrt(512)
     t1, tb, t2 = (rng.standard_normal(np.shape(a)) for a in (w1, b1, w2))
 
     xc = gcli.constant(x)
@@ -141,7 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("what", choices=["all", "jvp", "modes"])
     parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds (default 21)")
     parser.add_argument("--quick", action="store_true", help="5 rounds: a smoke run, not figures")
+    parser.add_argument("--trimming-heap", action="store_true", help=TRIMMING_HELP)
     args = parser.parse_args(argv)
+    print(keep_heap(args.trimming_heap))
     rounds = 5 if args.quick else args.rounds
     if args.what in ("jvp", "all"):
         bench_jvp(rounds)

@@ -30,7 +30,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _harness, when run from anywhere
-from _harness import Candidate, compare, header, table, verdict  # noqa: E402
+from _harness import (  # noqa: E402
+    TRIMMING_HELP,
+    Candidate,
+    compare,
+    header,
+    keep_heap,
+    table,
+    user_environment,
+    verdict,
+)
+from bench_engine import mlp_arrays  # noqa: E402
 
 from gradcli.language.parser import parse  # noqa: E402
 from gradcli.program.minimize import Settings, minimize  # noqa: E402
@@ -43,13 +53,7 @@ ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
 
 
 def mlp_start(seed: int = 0) -> dict:
-    rng = np.random.default_rng(seed)
-    return {
-        "x": rng.standard_normal((256, 512)),
-        "w1": rng.standard_normal((512, 512)) / math.sqrt(512),
-        "b1": rng.standard_normal(512) * 0.1,
-        "w2": rng.standard_normal((512, 10)) / math.sqrt(512),
-    }
+    return dict(zip(("x", "w1", "b1", "w2"), mlp_arrays(seed)))
 
 
 def gradcli_adam(start: dict):
@@ -132,13 +136,16 @@ def bench_cli(runs: int, cpu: bool = False) -> float:
     argv = [exe, "minimize", ROSENBROCK, "--x", "-1.2", "--y", "1", "--method", "gd"]
     argv += ["--lr", "0.001", "--steps", "2000", "--plain"]
     print(header(f"(i) {' '.join(argv[1:3])!s} ... 2,000 gd steps, whole process, {runs} runs"))
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    env = user_environment()  # a whole process, as a user runs it: no heap pad
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
     if "steps = 2000" not in done.stdout:
         raise SystemExit(f"cli: unexpected output:\n{done.stdout}{done.stderr}")
     times, cpu_times = [], []
     for _ in range(runs):
         began, began_cpu = time.perf_counter(), children_cpu()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env
+        )
         times.append(time.perf_counter() - began)
         cpu_times.append(children_cpu() - began_cpu)
     median, median_cpu = statistics.median(times), statistics.median(cpu_times)
@@ -161,7 +168,9 @@ def main(argv: list[str] | None = None) -> None:
         help="time CPU time, not wall time: steadier on a busy machine "
         "(with OPENBLAS_NUM_THREADS=1, as benchmarks/README.md suggests for mlp A/B figures)",
     )
+    parser.add_argument("--trimming-heap", action="store_true", help=TRIMMING_HELP)
     args = parser.parse_args(argv)
+    print(keep_heap(args.trimming_heap))
     rounds = 5 if args.quick else max(5, args.rounds)
     if args.which in ("adam", "all"):
         bench_adam(rounds, time.process_time if args.cpu else time.perf_counter)

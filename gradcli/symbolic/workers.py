@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
+import struct
 import sys
 import threading
 import warnings
@@ -75,8 +77,6 @@ class ForkWorker:
     """A forked child; its messages come through a pipe; `close` kills it if it still runs."""
 
     def __init__(self, produce: Callable):
-        from multiprocessing.connection import Connection
-
         read_end, write_end = os.pipe()
         with warnings.catch_warnings():
             # Python 3.12+ warns when forking with threads alive; the child runs only sympy,
@@ -90,37 +90,69 @@ class ForkWorker:
                 # out of C stack costs a segfault, which the parent sees as a late answer
                 sys.setrecursionlimit(max(sys.getrecursionlimit(), CHILD_RECURSION_LIMIT))
                 os.close(read_end)
-                out = Connection(write_end, readable=False)
                 try:
                     for message in produce(_alarm):
-                        out.send(("message", message))
-                    out.send(("end", "no more messages"))
+                        _send(write_end, ("message", message))
+                    _send(write_end, ("end", "no more messages"))
                 except BaseException as error:  # noqa: B036 - reported to the parent
-                    out.send(("error", f"{type(error).__name__}: {error}"[:300]))
+                    _send(write_end, ("error", f"{type(error).__name__}: {error}"[:300]))
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
         self.pid = pid
-        self.connection = Connection(read_end, writable=False)
+        self.read_end = read_end
 
     def receive(self, timeout: float):
-        if not self.connection.poll(max(timeout, 0.0)):
+        import select
+
+        ready = select.poll()
+        ready.register(self.read_end, select.POLLIN)
+        if not ready.poll(max(timeout, 0.0) * 1000):  # a message, or the child's end
             raise Late("timed out")
         try:
-            kind, payload = self.connection.recv()
-        except (EOFError, OSError) as error:
+            kind, payload = _receive(self.read_end)
+        except (EOFError, OSError, pickle.UnpicklingError) as error:
             raise Late("the worker stopped") from error
         if kind != "message":
             raise Late(payload)
         return payload
 
     def close(self) -> None:
-        self.connection.close()
+        os.close(self.read_end)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):  # already reaped (SIGCHLD ignored)
             os.waitpid(self.pid, 0)
+
+
+# A message through the pipe: its pickle's length (8 bytes), then the pickle. (This is what
+# multiprocessing.connection.Connection does; importing it, with the socket, tempfile and
+# shutil modules it brings, cost about a tenth of `import numpy` on every checked command.)
+_LENGTH = struct.Struct("!Q")
+
+
+def _send(fd: int, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:  # the child ended before its message did
+            raise EOFError("the worker's pipe closed")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int):
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    return pickle.loads(_read_exactly(fd, size))
 
 
 class ThreadWorker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -342,6 +343,29 @@ def test_functions_rules_come_from_the_sympy_forms():
     assert "log(x) -> 1/x" in plain
     assert "multiply(x, y) -> d/dx: y; d/dy: x" in plain
     assert "less(x, y) -> no gradient" in plain
+
+
+@functools.cache
+def _unwrapped_catalogue_words() -> frozenset:
+    """The words of the catalogue at 1,000 columns, where nothing wraps (once for every width)."""
+    wide = CliRunner().invoke(cli, ["functions"], env={"COLUMNS": "1000"})
+    return frozenset(wide.stdout.split())
+
+
+@pytest.mark.parametrize("width", [60, 100, 130])
+def test_functions_table_cuts_no_word_at_any_width(width):
+    """The catalogue at 60 columns (shown as records), 100 (columns given widths that hold their
+    longest words, where rich's own shares would fold some) and 130 (rich's own wrapping): every
+    word is a word of the unwrapped table, and no line is wider than the terminal."""
+    run = CliRunner().invoke(cli, ["functions"], env={"COLUMNS": str(width)})
+    words = _unwrapped_catalogue_words()
+    cut = [
+        w
+        for w in run.stdout.split()
+        if w not in words and w.rstrip(":") not in words and set(w) != {"-"}  # rules: any length
+    ]
+    assert cut == [] and run.exit_code == 0
+    assert all(len(line) <= width for line in run.stdout.splitlines())
 
 
 def test_functions_rules_agree_with_the_tape():

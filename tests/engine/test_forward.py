@@ -19,7 +19,7 @@ from gradcli.engine.primitives import REGISTRY
 from gradcli.engine.tape import GradientTape
 from gradcli.errors import ArgumentError
 
-from .test_primitives import (
+from .conftest import (
     DIFFERENTIABLE,
     SEEDS,
     assert_close,
@@ -27,13 +27,11 @@ from .test_primitives import (
     draw,
     examples,
     fd_directional,
+    nested_tape_hvp,
+    normal_like,
 )
 
 pytestmark = pytest.mark.usefixtures("clean_engine")
-
-
-def tangents_for(rng, args, sources) -> list:
-    return [np.asarray(rng.normal(size=np.shape(args[i]))) for i in sources]
 
 
 def forward_jvp(op, args, params, sources, tangents):
@@ -68,7 +66,7 @@ def test_every_differentiable_primitive_has_a_forward_rule():
 @given(seed=SEEDS)
 def test_jvp_matches_finite_differences(name, seed):
     op, rng, args, params, sources = draw(name, seed)
-    tangents = tangents_for(rng, args, sources)
+    tangents = normal_like(rng, args, sources)
     out, jvp = forward_jvp(op, args, params, sources, tangents)
     assert jvp is not None, f"{name}: no tangent reached the output"
     assert jvp.shape == out.shape and jvp.dtype == np.float64, f"{name}: {jvp.shape} {jvp.dtype}"
@@ -82,7 +80,7 @@ def test_jvp_matches_finite_differences(name, seed):
 def test_jvp_is_the_transpose_of_the_vjp(name, seed):
     """<J v, u> == <v, J^T u>: the forward rule and the gradient rule describe one Jacobian."""
     op, rng, args, params, sources = draw(name, seed)
-    tangents = tangents_for(rng, args, sources)
+    tangents = normal_like(rng, args, sources)
     out, jvp = forward_jvp(op, args, params, sources, tangents)
     cotangent = np.asarray(rng.normal(size=out.shape))
     tensors = [gc.constant(a) for a in args]
@@ -102,7 +100,7 @@ def test_jvp_is_the_transpose_of_the_vjp(name, seed):
 def test_forward_over_forward_matches_finite_differences_of_the_jvp(name, seed):
     """Nested accumulators: the outer one differentiates the inner one's forward rule."""
     op, rng, args, params, sources = draw(name, seed)
-    v, w = tangents_for(rng, args, sources), tangents_for(rng, args, sources)
+    v, w = normal_like(rng, args, sources), normal_like(rng, args, sources)
     tensors = [gc.constant(a) for a in args]
     primals = [tensors[i] for i in sources]
     with ForwardAccumulator(primals, [gc.constant(t) for t in w]) as outer:
@@ -127,7 +125,7 @@ def test_forward_over_reverse_matches_reverse_over_reverse(name, seed):
     """A tape inside an accumulator: the JVP of the gradient is the Hessian-vector product that
     nested tapes give."""
     op, rng, args, params, sources = draw(name, seed)
-    v = tangents_for(rng, args, sources)
+    v = normal_like(rng, args, sources)
     cotangent = np.asarray(rng.normal(size=np.shape(op.forward(*args, **params))))
     tensors = [gc.constant(a) for a in args]
     watched = [tensors[i] for i in sources]
@@ -138,16 +136,7 @@ def test_forward_over_reverse_matches_reverse_over_reverse(name, seed):
         grads = tape.gradient(out, watched, output_gradients=cotangent)
     forward_hvp = acc.jvp(grads, unconnected_gradients="zero")
 
-    with GradientTape() as outer:
-        outer.watch(watched)
-        with GradientTape() as inner:
-            inner.watch(watched)
-            out = call(op, tensors, params)
-        grads = inner.gradient(out, watched, output_gradients=cotangent)
-        along_v = gc.constant(0.0)
-        for g, vk in zip(grads, v, strict=True):
-            along_v = along_v + gc.reduce_sum(g * vk)
-    reverse_hvp = outer.gradient(along_v, watched, unconnected_gradients="zero")
+    reverse_hvp = nested_tape_hvp(op, tensors, params, watched, cotangent, v)
     for f, r in zip(forward_hvp, reverse_hvp, strict=True):
         assert_close(f.numpy(), r.numpy(), 1e-9, 1e-9, f"{name} Hessian-vector product")
 
