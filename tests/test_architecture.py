@@ -8,6 +8,7 @@ caught, with the import that broke it.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -127,3 +128,46 @@ def steps_of(argv: list[str]) -> list[str]:
 )
 def test_a_request_goes_down_the_parts_once_in_order(argv, expected, capsys):
     assert steps_of(argv) == expected
+
+
+# The one read of an engine private that stays, and why: the numeric backend takes a tensor's
+# array on its hot path, where a method call per operation shows in the long-program benchmark.
+PRIVATE_READS_ALLOWED = {("program/backend.py", "_value")}
+
+
+def _engine_private_names() -> set[str]:
+    """Every `self._name` the engine's modules assign or read: the engine's private state."""
+    names = set()
+    for path in (ROOT / "gradcli" / "engine").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                names.add(node.attr)
+    return names
+
+
+def test_no_part_reads_the_engines_private_state():
+    private = _engine_private_names()
+    assert {"_entries", "_id", "_rules_run", "_value"} <= private  # the scan sees the engine
+    found = []
+    package = ROOT / "gradcli"
+    for path in package.rglob("*.py"):
+        where = path.relative_to(package).as_posix()
+        if where.startswith("engine/"):
+            continue
+        tree = ast.parse(path.read_text())
+        own = {"self", "cls"} | {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in private
+                and not (isinstance(node.value, ast.Name) and node.value.id in own)
+                and (where, node.attr) not in PRIVATE_READS_ALLOWED
+            ):
+                found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, "use the engine's public accessors instead:\n" + "\n".join(found)

@@ -259,6 +259,13 @@ def _static_index(index):
     return index
 
 
+def record_key(value) -> int:
+    """The number a tape keys `value` by in its record (a tensor's, a variable's, or the
+    stand-in's that the record keeps for a value no rule reads): equal for the same value only,
+    never reused. What a view of the record (`program.api_view`) labels values by."""
+    return value._id
+
+
 def _numpy_text(value) -> str:
     if np.ndim(value) == 0:
         return repr(np.asarray(value).item())  # 6.0, as TensorFlow prints it (numpy says 6.)

@@ -29,7 +29,7 @@ from gradcli.engine import nest
 from gradcli.engine.custom_gradient import custom_step
 from gradcli.engine.primitives import REGISTRY
 from gradcli.engine.tape import GradientTape, kept_value
-from gradcli.engine.tensor import Tensor, Variable
+from gradcli.engine.tensor import Tensor, Variable, record_key
 from gradcli.errors import ArgumentError, GradientError
 from gradcli.record import replace
 
@@ -96,12 +96,12 @@ class _Onlooker:
 
 
 def _numpy(x):
-    return x._value if isinstance(x, (Tensor, Variable)) else x
+    return x.numpy() if isinstance(x, (Tensor, Variable)) else x
 
 
 class _ApiView(_View):
-    """`recording._View` over a tape's record alone: values are known by their `_id` (the record
-    may hold a stand-in where the user's code held the tensor)."""
+    """`recording._View` over a tape's record alone: values are known by their `record_key` (the
+    record may hold a stand-in where the user's code held the tensor)."""
 
     def __init__(self, tape, entries, onlooker, target, sources: list, names: dict):
         self.tape, self.entries, self.recorder = tape, entries, onlooker
@@ -112,22 +112,22 @@ class _ApiView(_View):
         self.sources_of: dict = {}
         self.read_ids: set = set()
         self.reads: dict = {}
-        self.variables: dict = {}  # _id -> the variable, for every variable the record reads
+        self.variables: dict = {}  # record_key -> the variable, for every variable the record reads
         self.folded: dict = {}  # index of an entry inside a custom step -> that step's index
 
     # ------------------------------------------------------------ the hooks of `_View`
 
     def key(self, value) -> int:
-        return value._id
+        return record_key(value)
 
     def is_read(self, entry) -> bool:
-        return entry[0] is _READ and entry[1][0]._id in self.variables
+        return entry[0] is _READ and record_key(entry[1][0]) in self.variables
 
     def operand(self, x):
         return kept_value(x)
 
     def label(self, value) -> str:
-        found = self.labels.get(value._id)
+        found = self.labels.get(record_key(value))
         if found is not None:
             return found
         shown = kept_value(value)
@@ -155,27 +155,29 @@ class _ApiView(_View):
 
     def _name_inputs(self) -> None:
         for variable in self.tape.watched_variables():
-            self.variables[variable._id] = variable
+            self.variables[record_key(variable)] = variable
         for _op, inputs, _out, _params in self.entries:
             for x in inputs:
                 if isinstance(x, Variable):
-                    self.variables.setdefault(x._id, x)
+                    self.variables.setdefault(record_key(x), x)
         for source in self.sources:
             if isinstance(source, Variable):
-                self.variables.setdefault(source._id, source)
-        given = {value._id: label for label, value in self.names.items()}
+                self.variables.setdefault(record_key(source), source)
+        given = {record_key(value): label for label, value in self.names.items()}
         taken: dict = {}
         for key, variable in self.variables.items():
             label = given.get(key) or _unique(variable.name.rsplit(":", 1)[0], taken)
             self.labels[key] = label
         for index, source in enumerate(self.sources):
-            self.labels.setdefault(source._id, given.get(source._id) or f"sources[{index}]")
+            self.labels.setdefault(
+                record_key(source), given.get(record_key(source)) or f"sources[{index}]"
+            )
         for key, label in given.items():
             self.labels.setdefault(key, label)
 
     def _name_target(self) -> None:
-        if self.target._id not in self.labels:
-            self.labels[self.target._id] = "target"
+        if record_key(self.target) not in self.labels:
+            self.labels[record_key(self.target)] = "target"
 
     def _forward(self) -> list[ForwardStep]:
         self._fold()
@@ -185,20 +187,22 @@ class _ApiView(_View):
                 continue
             if self.is_read((op, inputs, out, params)):
                 name = self.label(inputs[0])
-                self.labels[out._id] = name
-                self.read_ids.add(out._id)
+                self.labels[record_key(out)] = name
+                self.read_ids.add(record_key(out))
                 self.reads[name] = self.reads.get(name, 0) + 1
                 continue
             step = len(steps) + 1
-            self.step_of[out._id] = step
-            self.labels.setdefault(out._id, f"#{step}")
+            self.step_of[record_key(out)] = step
+            self.labels.setdefault(record_key(out), f"#{step}")
             shown = tuple(self.label(x) for x in inputs)
             self.sources_of[step] = _call_text(op.name, shown, params)
             custom = None
             call = custom_step(op)
             if call is not None:
                 if len(call.outputs) > 1:  # one step per output: `pair(x)[1]`
-                    k = next(k for k, y in enumerate(call.outputs) if y._id == out._id)
+                    k = next(
+                        k for k, y in enumerate(call.outputs) if record_key(y) == record_key(out)
+                    )
                     self.sources_of[step] += f"[{k}]"
                 custom = tuple(
                     self.entries[i][0].name
@@ -242,45 +246,49 @@ class _ApiView(_View):
         return replace(found, custom=True) if custom_step(walked.entry[0]) else found
 
     def _evaluation(self, gradients: list, forward: list) -> Evaluation:
-        watched = {v._id for v in self.tape.watched_variables()}
+        watched = {record_key(v) for v in self.tape.watched_variables()}
         inputs = {}
         for key, variable in self.variables.items():
             name = self.labels[key]
             kind = "variable" if variable.trainable else "frozen"
-            inputs[name] = InputInfo(name, kind, np.asarray(variable._value), key in watched)
+            inputs[name] = InputInfo(name, kind, np.asarray(variable.numpy()), key in watched)
         for source in self.sources:
-            name = self.labels[source._id]
+            name = self.labels[record_key(source)]
             if not isinstance(source, Variable) and name not in inputs:
-                watched_tensor = any(source._id == x._id for e in self.entries for x in e[1])
-                inputs[name] = InputInfo(
-                    name, "constant", np.asarray(source._value), watched_tensor
+                watched_tensor = any(
+                    record_key(source) == record_key(x) for e in self.entries for x in e[1]
                 )
-        source_labels = tuple(self.labels[s._id] for s in self.sources)
+                inputs[name] = InputInfo(
+                    name, "constant", np.asarray(source.numpy()), watched_tensor
+                )
+        source_labels = tuple(self.labels[record_key(s)] for s in self.sources)
         shown, reasons = {}, {}
         for label, source, gradient in zip(source_labels, self.sources, gradients):
-            shown[label] = None if gradient is None else np.asarray(gradient._value)
+            shown[label] = None if gradient is None else np.asarray(gradient.numpy())
             if gradient is None:
                 reasons[label] = self._reason(source, watched)
         result = TargetResult(
-            self.labels[self.target._id], np.asarray(self.target._value), shown, reasons
+            self.labels[record_key(self.target)], np.asarray(self.target.numpy()), shown, reasons
         )
         return Evaluation(
             inputs=inputs,
             statements=(),
             sources=source_labels,
-            watched=tuple(self.labels[v._id] for v in self.tape.watched_variables()),
+            watched=tuple(self.labels[record_key(v)] for v in self.tape.watched_variables()),
             results=(result,),
             undefined=_first_undefined(forward),
         )
 
     def _reason(self, source, watched: set) -> str:
-        if np.result_type(source._value).kind != "f":
+        if np.result_type(source.numpy()).kind != "f":
             return "integer dtype: gradients flow only through floating-point values"
-        if isinstance(source, Variable) and source._id not in watched:
+        if isinstance(source, Variable) and record_key(source) not in watched:
             if not source.trainable:
                 return "frozen variable (trainable=False): not watched (add tape.watch(...))"
             return "not watched (add tape.watch(...))"
-        recorded = any(source._id == x._id for entry in self.entries for x in entry[1])
+        recorded = any(
+            record_key(source) == record_key(x) for entry in self.entries for x in entry[1]
+        )
         if not recorded and not isinstance(source, Variable):
             return "not recorded: a tensor is watched only when asked (add tape.watch(...))"
         return "not connected to the target"

@@ -22,6 +22,7 @@ import numpy as np
 from gradcli.engine import nest
 from gradcli.engine.custom_gradient import custom_step
 from gradcli.engine.tape import kept_value
+from gradcli.engine.tensor import record_key
 from gradcli.program.records import NOT_CHECKED, Check
 from gradcli.program.steps import TapeView
 from gradcli.program.tolerances import compare, tolerances
@@ -44,7 +45,7 @@ def check_view(view: TapeView, tape, target, sources) -> TapeView:
     rng = np.random.default_rng(0)
     for label, source in zip(view.evaluation.sources, nest.flatten(sources)):
         got = view.target.gradients.get(label)
-        if got is None or np.asarray(source._value).dtype.kind != "f":
+        if got is None or np.asarray(source.numpy()).dtype.kind != "f":
             continue
         if through:
             why = f"the gradient goes through custom gradient {through[0]} (the user's rule)"
@@ -59,7 +60,7 @@ def check_view(view: TapeView, tape, target, sources) -> TapeView:
 
 
 def _check(entries: tuple, target, source, got: np.ndarray, rng) -> Check:
-    x0 = np.asarray(source._value)
+    x0 = np.asarray(source.numpy())
     if got.shape != x0.shape or x0.size == 0:  # nothing to move; or a gradient of a wrong shape
         same = got.shape == x0.shape
         return Check("finite-difference", None, np.zeros(0), 0.0 if same else float("inf"), same)
@@ -68,8 +69,8 @@ def _check(entries: tuple, target, source, got: np.ndarray, rng) -> Check:
     directions, what = _directions(x0, rng)
     estimates, along, noise = [], [], 0.0
     for plus, minus, step in _moves(x0, h, directions):
-        f_plus = _replayed(entries, target, source._id, plus)
-        f_minus = _replayed(entries, target, source._id, minus)
+        f_plus = _replayed(entries, target, record_key(source), plus)
+        f_minus = _replayed(entries, target, record_key(source), minus)
         estimates.append((float(np.sum(f_plus)) - float(np.sum(f_minus))) / (2 * h))
         along.append(float(np.sum(got.astype(np.float64) * step)) / (2 * h))
         scale = float(np.sum(np.abs(f_plus)) + np.sum(np.abs(f_minus)))
@@ -89,17 +90,17 @@ def _replayed(entries: tuple, target, source_id: int, moved: np.ndarray) -> np.n
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for op, inputs, out, params in entries:
-            if out._id in values or custom_step(op) is not None:
+            if record_key(out) in values or custom_step(op) is not None:
                 continue  # a custom step's output keeps its value: no gradient goes through it
             args = [_value(x, values) for x in inputs]
             kwargs = {k: v for k, v in params.items() if k != "inside"}
-            values[out._id] = np.asarray(op.forward(*args, **kwargs))
-    found = values.get(target._id)
-    return np.asarray(target._value) if found is None else found
+            values[record_key(out)] = np.asarray(op.forward(*args, **kwargs))
+    found = values.get(record_key(target))
+    return np.asarray(target.numpy()) if found is None else found
 
 
 def _value(x, values: dict):
-    found = values.get(x._id)
+    found = values.get(record_key(x))
     if found is None:
         found = kept_value(x)
     if found is None:
