@@ -164,8 +164,10 @@ def textbook(sp, expr):
     when that leaves fewer powers and is no longer; a common factor that holds a function taken
     out when that is shorter ((x + 1)*exp(x), not x*exp(x) + exp(x); but x**2*cos(x) +
     2*x*sin(x) stays, as textbooks write it); Euler's number as the letter e (sympy orders the
-    number E first: -1 + E). Only shown, never evaluated."""
+    number E first: -1 + E); sign(u) written |u|/u where that is shorter (3*x*abs(x), not
+    x**2*sign(x) + 2*x*abs(x)). Only shown, never evaluated."""
     try:
+        expr = _signs_as_abs(sp, expr)
         gathered = sp.powsimp(expr)
         fewer_powers = len(gathered.atoms(sp.Pow)) < len(expr.atoms(sp.Pow))
         shown = gathered if fewer_powers and sp.count_ops(gathered) <= sp.count_ops(expr) else expr
@@ -175,6 +177,20 @@ def textbook(sp, expr):
     except Exception:  # noqa: BLE001 - a form sympy cannot rewrite is shown as it is
         shown = expr
     return letter_e(sp, shown)
+
+
+def _signs_as_abs(sp, expr):
+    """sign(u) as |u|/u when the u's then cancel and the whole is shorter: x**2*sign(x) is
+    x*|x|, which is 0 at 0 as the other is; sign(x) alone stays (|x|/x is not defined at 0)."""
+    signs = expr.atoms(sp.sign)
+    if not signs:
+        return expr
+    rewritten = expr.xreplace({s: sp.Abs(s.args[0]) / s.args[0] for s in signs})
+    arguments = {s.args[0] for s in signs}
+    divides = any(p.exp.is_negative and p.base in arguments for p in rewritten.atoms(sp.Pow))
+    if divides or rewritten.has(sp.sign) or sp.count_ops(rewritten) >= sp.count_ops(expr):
+        return expr
+    return rewritten
 
 
 def letter_e(sp, expr):

@@ -31,6 +31,7 @@ from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
+from .classical import classical, where_not
 from .expressions import (
     MAX_SHOWN_TREE,
     NoSympyForm,
@@ -158,9 +159,18 @@ def _describe(error: BaseException) -> str:
 # ---------------------------------------------------------------- gradcli diff
 
 
-def _shown(sp, f, symbol, order: int, derivative, unicode: bool) -> dict:
+def _value(sp, derivative, at: dict, roots: list, symbol) -> float | None:
+    """The derivative at the point; None at a root where it does not exist
+    (`classical.where_not`)."""
+    if any(float(root.subs(at)) == at[symbol] for root in roots):
+        return None
+    return value_at(sp, derivative, at)
+
+
+def _shown(sp, f, symbol, order: int, derivative, unicode: bool, where=None) -> dict:
     """The derivative as text (in gradcli's language: `e`, `abs`), LaTeX and a pretty equation
-    d/dx f = f', in the form a textbook writes (`expressions.textbook`)."""
+    d/dx f = f', in the form a textbook writes (`expressions.textbook`); `where`: where it does
+    not exist (`classical.where_not`), carried along."""
     small = tree_size(derivative, MAX_SHOWN_TREE) <= MAX_SHOWN_TREE
     if small:
         derivative = textbook(sp, derivative)
@@ -172,7 +182,7 @@ def _shown(sp, f, symbol, order: int, derivative, unicode: bool) -> dict:
         pretty = "\n".join(line.rstrip() for line in pretty.splitlines())
     else:
         pretty = f"d/d{symbol} = {text}"
-    return {"text": text, "latex": latex, "pretty": pretty}
+    return {"text": text, "latex": latex, "pretty": pretty, "where": where}
 
 
 def produce_derivatives(
@@ -190,12 +200,14 @@ def produce_derivatives(
         sp = import_sympy()
         try:
             f, symbols = formula(request)
-            derivatives = [sp.diff(f, (symbols[name], order)) for name in wrt]
+            # where abs, sign or where switch: the derivative where it exists, and where not
+            derivatives = [classical(sp, sp.diff(f, (symbols[name], order))) for name in wrt]
+            missing = [where_not(sp, f, symbols[name], order) for name in wrt]
             at = {symbols[name]: value for name, value in point.items()}
             first = []
-            for name, derivative in zip(wrt, derivatives):
-                shown = _shown(sp, f, symbols[name], order, derivative, unicode)
-                shown["value"] = value_at(sp, derivative, at) if point else None
+            for name, derivative, (where, roots) in zip(wrt, derivatives, missing):
+                shown = _shown(sp, f, symbols[name], order, derivative, unicode, where)
+                shown["value"] = _value(sp, derivative, at, roots, symbols[name]) if point else None
                 first.append(shown)
         except Exception as error:  # sympy raises many kinds: each is a message for the user
             yield _error(error)
@@ -214,7 +226,8 @@ def produce_derivatives(
                 continue
             chosen = choose(sp, derivative, simplified)
             if chosen is not derivative:
-                yield {"simplified": (index, _shown(sp, f, symbols[name], order, chosen, unicode))}
+                shown = _shown(sp, f, symbols[name], order, chosen, unicode, missing[index][0])
+                yield {"simplified": (index, shown)}
 
     return produce
 
@@ -233,7 +246,7 @@ def produce_comparison(
         try:
             f, symbols = formula(request)
             claim, _ = formula(claim_request)
-            derivative = sp.diff(f, symbols[wrt])
+            derivative = classical(sp, sp.diff(f, symbols[wrt]))  # where it exists
         except Exception as error:
             yield _error(error)
             return
