@@ -161,8 +161,20 @@ def _scalar(expr: Expr, ctx: _Context) -> float:
     if isinstance(expr, Name):
         if expr.name in _CONSTANTS:
             return _CONSTANTS[expr.name]
-        raise ctx.fail(NOT_A_VALUE + did_you_mean(expr.name, _CONSTANTS), expr.span)
+        raise ctx.fail(_not_a_number(expr.name), expr.span)
     raise ctx.fail(NOT_A_VALUE, expr.span)
+
+
+def _not_a_number(name: str) -> str:
+    """A name where a number belongs: said so, with a constant only when the name is close to
+    one in the same spelling (np.pie: np.pi), never np.e for 'nope'."""
+    import difflib
+
+    prefix, dot, base = name.rpartition(".")
+    close = difflib.get_close_matches(base, ["pi", "e", "inf", "nan"], n=3, cutoff=0.6)
+    spelled = [prefix + dot + c for c in close if prefix + dot + c in _CONSTANTS]
+    hint = " (did you mean " + " or ".join(f"'{c}'" for c in spelled) + "?)" if spelled else ""
+    return f"{NOT_A_VALUE}; '{name}' is not a number{hint}"
 
 
 def _arithmetic(expr: Binary, ctx: _Context) -> float:

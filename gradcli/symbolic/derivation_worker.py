@@ -16,7 +16,8 @@ from gradcli.program.records import Request
 from . import derivation
 from .classical import classical
 from .derivation import Step
-from .expressions import NoSympyForm, letter_e, plain_text, textbook
+from .expressions import letter_e, plain_text, textbook
+from .formula import _error as formula_error
 from .formula import choose
 from .sympy_import import import_sympy
 from .workers import OutOfTime
@@ -51,8 +52,7 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
                 derivative = classical(sp, sp.diff(f, x)) if x is not None else sp.Integer(0)
                 found.append((step, display, derivative))
         except Exception as error:  # noqa: BLE001 - sympy raises many kinds: a message
-            yield {"error": f"{error}"[:300] if isinstance(error, NoSympyForm) else
-                   f"sympy failed: {type(error).__name__}: {error}"[:300]}  # fmt: skip
+            yield formula_error(error)
             return
         yield {
             "derived": [
