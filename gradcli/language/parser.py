@@ -296,10 +296,9 @@ class _Parser:
             )
         if previous is not None and previous.kind == "op" and previous.text not in "([,;=:":
             shown = self.text[previous.start : previous.end] or "a superscript"
+            power = " (a power is x^2 or x**2)" if "**" in (tok.text, previous.text) else ""
             return self.error(
-                f"'{typed}' cannot follow '{shown}': two operators in a row "
-                f"(a power is x^2 or x**2)",
-                tok.span,
+                f"'{typed}' cannot follow '{shown}': two operators in a row{power}", tok.span
             )
         if typed == "^":
             return self.error("'^' is a power: write it after its base, as in x^2", tok.span)

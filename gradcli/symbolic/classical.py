@@ -41,25 +41,31 @@ def where_not(sp, f, symbol, order: int) -> tuple[dict | None, list]:
     for _ in range(order):
         derivatives.append(classical(sp, sp.diff(derivatives[-1], symbol)))
     switches = _switches(sp, derivatives, symbol)
-    conditions, latex, notes, points = [], [], [], []  # points: the roots where it does not exist
+    conditions, latex, notes = [], [], []
+    unsolved, points = [], []  # points: (root, why) where it does not exist
     for u in switches:
         roots = _roots(sp, u, symbol)
         if roots is None:
-            conditions.append(f"{plain_text(sp, u)} != 0")
-            latex.append(sp.latex(sp.Ne(u, 0, evaluate=False)))
-            notes.append(f"where {plain_text(sp, u)} = 0 it may not exist (not checked)")
+            unsolved.append(u)
             continue
         for root in roots:
             why = _fails(sp, derivatives, symbol, root)
-            if why is not None:
-                points.append(root)
-                conditions.append(f"{symbol} != {plain_text(sp, root)}")
-                latex.append(sp.latex(sp.Ne(symbol, root, evaluate=False)))
-                notes.append(f"at {symbol} = {plain_text(sp, root)} it does not exist ({why})")
+            if why is not None and all(root != known for known, _ in points):
+                points.append((root, why))
+    if all(root.is_number for root, _ in points):  # said from left to right
+        points.sort(key=lambda found: float(found[0]))
+    for root, why in points:
+        conditions.append(f"{symbol} != {plain_text(sp, root)}")
+        latex.append(sp.latex(sp.Ne(symbol, root, evaluate=False)))
+        notes.append(f"at {symbol} = {plain_text(sp, root)} it does not exist ({why})")
+    for u in unsolved:
+        conditions.append(f"{plain_text(sp, u)} != 0")
+        latex.append(sp.latex(sp.Ne(u, 0, evaluate=False)))
+        notes.append(f"where {plain_text(sp, u)} = 0 it may not exist (not checked)")
     if not conditions:
         return None, []
     said = {"where": " and ".join(conditions), "note": "; ".join(notes)}
-    return {**said, "where_latex": ", ".join(latex)}, points
+    return {**said, "where_latex": ", ".join(latex)}, [root for root, _ in points]
 
 
 def _switches(sp, expressions: list, symbol) -> list:
