@@ -135,7 +135,10 @@ def display_form(sp, expr):
     """`expr` for people: integral Floats (every literal is a Float) as Integers, so 2.0*x**1.0
     shows as 2*x, and Floats that are exactly a small fraction as that fraction (x/3's
     derivative is 1/3, not 0.333333333333333). Only shown, never evaluated: the values come from
-    the Float form."""
+    the Float form. A DiracDelta (from sign) is not shown: it is 0 wherever it is not
+    infinite, and the values take it as 0."""
+    if expr.has(sp.DiracDelta):  # 0 off its zeros, as the values take it (`at_point`)
+        expr = expr.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
     exact = {}
     for number in expr.atoms(sp.Float):
         fraction = _fraction(float(number))
