@@ -18,6 +18,7 @@ from __future__ import annotations
 from gradcli.errors import LimitError, ParseError, Span
 
 from .limits import DEFAULT_LIMITS, Limits
+from .misreadings import after_a_value, misplaced_operator
 from .syntax import (
     Assign,
     Binary,
@@ -84,19 +85,9 @@ class _Parser:
         tok = self.tok
         if tok.kind == "op" and tok.text == ",":
             return self.error("a tuple needs parentheses, as in (1, 2)", tok.span)
-        previous = self.tokens[self.pos - 1]
-        typed = self.text[previous.start : previous.end]  # π: the name pi, as typed
-        if (previous.kind == "num" or typed == "π") and (tok.kind == "name" or tok.text == "("):
-            number, what = shorten(typed), shorten(self.text[tok.start : tok.end])
-            spaced = f" or {number}{what} (no space)" if tok.start > previous.end else ""
-            after = f"the number {number}" if previous.kind == "num" else number
-            message = (
-                f"unexpected {describe(tok)} after {after}: to multiply, write "
-                f"{number}*{what}{spaced}"
-            )
-            return self.error(message, tok.span)
-        if self.text[tok.start : tok.end] == "π":  # xπ, |x|π: only π before a value multiplies
-            return self.error("to multiply by π after a value, write *π (x*π)", tok.span)
+        found = after_a_value(self.text, tok, self.tokens[self.pos - 1])  # 2 x, π x, xπ
+        if found is not None:
+            return found
         return self.error(f"unexpected {describe(tok)} after an expression: {expected}", tok.span)
 
     # --- statements ----------------------------------------------------------------------------
@@ -277,32 +268,10 @@ class _Parser:
             previous = self.tokens[self.pos - 1] if self.pos else tok
             return self.error(f"expected an expression after {describe(previous)}", tok.span)
         if tok.kind == "op" and tok.text in ("*", "**"):
-            return self.misplaced_operator(tok)
+            return misplaced_operator(
+                self.text, tok, self.tokens[self.pos - 1] if self.pos else None
+            )
         return self.error(f"unexpected {describe(tok)}: expected an expression", tok.span)
-
-    def misplaced_operator(self, tok: Token) -> ParseError:
-        """A '*' or '**' where a value belongs, said as it was typed: a superscript (x²'s '**'
-        is empty in the text) or '^' with no base, two operators in a row (x^^2), or Python's
-        unpacking (f(**x))."""
-        typed = self.text[tok.start : tok.end]
-        previous = self.tokens[self.pos - 1] if self.pos else None
-        if not typed:  # a superscript stands for '**' and its exponent
-            mark = self.text[tok.start : tok.start + 1]
-            span = Span(tok.start, tok.start + 1)
-            if previous is not None and previous.text == "**":  # x^², x**²
-                return self.error(f"'{mark}' is already a power: write x{mark} or x^2", span)
-            return self.error(
-                f"the superscript '{mark}' is a power: write it after its base, as in x{mark}", span
-            )
-        if previous is not None and previous.kind == "op" and previous.text not in "([,;=:":
-            shown = self.text[previous.start : previous.end] or "a superscript"
-            power = " (a power is x^2 or x**2)" if "**" in (tok.text, previous.text) else ""
-            return self.error(
-                f"'{typed}' cannot follow '{shown}': two operators in a row{power}", tok.span
-            )
-        if typed == "^":
-            return self.error("'^' is a power: write it after its base, as in x^2", tok.span)
-        return self.error(f"unpacking ('{typed}x') is {NOT_OURS}", tok.span)
 
     def dotted_name(self) -> Name:
         """`tf.math.sin` is one Name; the walker decides which spellings exist."""

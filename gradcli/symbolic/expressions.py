@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from gradcli.errors import NotRealError
+
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
 MAX_DEPTH = 400  # nesting of an expression: sympy recurses, and slowly, on deeper ones
 MAX_SHOWN_TREE = 5_000  # a derivative larger than this is not shown (nor simplified)
@@ -129,6 +131,35 @@ def to_float(sp, value) -> tuple[float, bool]:
 
 
 MAX_DENOMINATOR = 1000  # a Float equal to p/q with q at most this is shown as the fraction
+
+
+def require_real(sp, name: str, node, values, source: str) -> None:
+    """NotRealError (with a caret) where sympy knows the value of operation `name` at `node` is
+    not real for any real input (arccos(2), sqrt(-1 - x**2)) or not finite (1/0, log(0)): said
+    where it is, before a comparison or a Piecewise of it fails in sympy with a TypeError."""
+    for value in values.ravel():
+        if not isinstance(value, sp.Expr):
+            continue
+        infinite = value.has(sp.zoo)  # 1/0, log(0), x/0: sympy's complex infinity
+        nan = value.has(sp.nan) or any(math.isnan(f) for f in value.atoms(sp.Float))
+        if value.is_extended_real is not False and not (infinite or nan):
+            continue
+        text = source[node.span.start : node.span.end]
+        if infinite or nan:
+            why = "it holds nan" if nan else "it is infinite"
+            message = f"{text} is not a finite real number: {why}"
+            raise NotRealError(message, span=node.span, source=source)
+        symbols = sorted(str(s) for s in value.free_symbols)
+        if symbols:
+            why = f"not for any real {', '.join(symbols)}"
+        elif getattr(node, "args", None) and len(node.args) == 1:
+            argument = source[node.args[0].span.start : node.args[0].span.end]
+            why = f"{argument} is outside the domain of {name}"
+        elif name == "power":
+            why = "a negative number to a fractional power is not real"
+        else:
+            why = f"its inputs are outside the domain of {name}"
+        raise NotRealError(f"{text} is not a real number: {why}", span=node.span, source=source)
 
 
 def display_form(sp, expr):

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
-from gradcli.errors import GradcliError, NotRealError
+from gradcli.errors import GradcliError
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
@@ -38,6 +38,7 @@ from .expressions import (
     NoSympyForm,
     at_point,
     plain_text,
+    require_real,
     textbook,
     to_float,
     tree_size,
@@ -95,40 +96,9 @@ class FormulaBackend(SympyBackend):
             values = [self.read(v) for v in inputs]
             return self.wrap(np.frompyfunc(relation, 2, 1)(*values))
         out = super().apply(op, inputs, params, node)
-        self._require_real(op, inputs, node, self.read(out))
+        if self.sp.__name__ == "sympy":  # symengine's formulas (`fast`) know no assumptions
+            require_real(self.sp, op.name, node, self.read(out), self.request.program.source)
         return out
-
-    def _require_real(self, op: Op, inputs: list, node, values: np.ndarray) -> None:
-        """NotRealError (with a caret) where sympy knows an operation's value is not real for
-        any real input (arccos(2), sqrt(-1 - x**2)): said here, before a comparison or a
-        Piecewise of it fails inside sympy with a TypeError."""
-        sp, source = self.sp, self.request.program.source
-        if sp.__name__ != "sympy":  # symengine's formulas (`fast`) know no assumptions
-            return
-        for value in values.ravel():
-            if not isinstance(value, sp.Expr):
-                continue
-            infinite = value.has(sp.zoo)  # 1/0, log(0), x/0: sympy's complex infinity
-            nan = value.has(sp.nan) or any(math.isnan(f) for f in value.atoms(sp.Float))
-            if value.is_extended_real is not False and not (infinite or nan):
-                continue
-            text = source[node.span.start : node.span.end]
-            if infinite or nan:
-                why = "it holds nan" if nan else "it is infinite"
-                raise NotRealError(
-                    f"{text} is not a finite real number: {why}", span=node.span, source=source
-                )
-            symbols = sorted(str(s) for s in value.free_symbols)
-            if symbols:
-                why = f"not for any real {', '.join(symbols)}"
-            elif getattr(node, "args", None) and len(node.args) == 1:
-                argument = source[node.args[0].span.start : node.args[0].span.end]
-                why = f"{argument} is outside the domain of {op.name}"
-            elif op.name == "power":
-                why = "a negative number to a fractional power is not real"
-            else:
-                why = f"its inputs are outside the domain of {op.name}"
-            raise NotRealError(f"{text} is not a real number: {why}", span=node.span, source=source)
 
     def _power_convention(self, base, exponent):
         return [base, exponent]
