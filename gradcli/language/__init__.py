@@ -1,7 +1,8 @@
 """gradcli.language: the small language of the command line, parsed and never `eval`ed.
 
 Holds the tokenizer (`tokens`), the immutable syntax tree with a source span on every node
-(`syntax`), the parser (`parser`) and its way back to text (`unparse`), the language's names and
+(`syntax`), the parser (`parser`) and what it says of notation it cannot read (`misreadings`), its
+way back to text (`unparse`), the language's names and
 what a message says of an unknown one (`names`), the walker that resolves names and calls and
 hands each operation to a backend (`walker`), what a program says without
 running it (`analysis`: its inputs, their sampling intervals, whether it is elementwise),
