@@ -169,6 +169,13 @@ class UsageError(GradcliError):
     kind = "usage"
 
 
+class NotRealError(GradcliError):
+    """A part of a formula is not a real number (arccos(2), log(-1), sqrt(-1 - x**2)): its
+    input is outside its function's domain."""
+
+    kind = "not real"
+
+
 class NotDefinedError(GradcliError):
     """A value or derivative the command was asked for is not defined (nan, inf) at the point."""
 

@@ -41,6 +41,7 @@ Examples:
   gradcli diff "x**2*sin(x)"                      # x**2*cos(x) + 2*x*sin(x)
   gradcli diff "x*y**2" --format latex           # one line per variable
   gradcli diff "exp(-x**2)" --order 2 --at x=0.5 --json
+  gradcli diff "|x|" --order 2                    # 0 for x != 0; none at x = 0
   gradcli diff "x**2*sin(x)" --steps              # product rule, power rule, ...
   gradcli diff "sin(x**2)" --steps --format latex # an align* block for a homework sheet
   gradcli diff "x*exp(x*y)" --steps --wrt y --json
@@ -86,7 +87,8 @@ def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, labels, budget, t
 
     Inputs are the free names of EXPR (not functions or constants), in order of appearance.
     LaTeX output is sympy's latex() of the derivative, ready to paste. --at x=3 also evaluates
-    the derivative there (in floating point).
+    the derivative there (in floating point). Where abs, sign or where switch, the answer is
+    the derivative where it exists (never a DiracDelta), and the output says where it does not.
 
     --steps derives it as a textbook does, following EXPR as written: each rule (constant
     multiple, sum, product, quotient, power, chain with "let u = ...", exponential, logarithm,
@@ -120,9 +122,12 @@ def diff(words, wrt, at, order, steps, fmt, as_json, as_plain, labels, budget, t
         "wrt": names,
         "labels": labels,
     }
-    from gradcli.render.formulas import to_text  # the output's module, once there is one
+    from gradcli.render.formulas import notes, to_text  # the output's module, once there is one
 
     write(to_text(fmt, context, found, simplified))
+    if fmt in ("plain", "latex"):  # the pretty and JSON outputs say where it does not exist
+        for note in notes(context, found):
+            click.echo(note, err=True)
     sys.exit(ExitCode.OK)
 
 

@@ -14,6 +14,7 @@ Examples:
   gradcli hessian "x**2 * y + sin(x*y)" --x 0.7 --y -1.3
   gradcli hessian "sum(x**3)" --x "[1, 2]" --plain          # [[6.0,0.0],[0.0,12.0]]
   gradcli hessian "mean((w*x - 1)**2)" --w 0.5 --const x="[1, 2, 3]" --json
+  gradcli hessian "abs(x)*y + x**2" --x 0 --y 1    # notes where a first derivative kinks
 """
 
 

@@ -15,7 +15,13 @@ import sys
 
 import click
 
-from gradcli.errors import GradcliError, UnknownNameError, UsageError, did_you_mean
+from gradcli.errors import (
+    GradcliError,
+    UnknownNameError,
+    UsageError,
+    ValueInputError,
+    did_you_mean,
+)
 from gradcli.language import syntax as s
 from gradcli.language.analysis import free_names, require_elementwise
 from gradcli.language.limits import MAX_BUDGET_SECONDS, MAX_PLOT_HEIGHT, MAX_PLOT_WIDTH, Limits
@@ -133,6 +139,13 @@ def require_input(name: str, inputs: list[str]) -> None:
 
 def read_point(inputs: list[str], given: dict) -> dict:
     """The point EXPR is evaluated at: a number for every input, or no point at all."""
+    for name, (text, option) in given.items():
+        if text.strip() in inputs:  # --at x=y: a value is a number, not another input
+            label = option if option == f"--{name}" else f"{option} {name}"
+            raise ValueInputError(
+                f"{label}: '{text.strip()}' is an input of EXPR, not a number: give each input "
+                f"its own number (e.g. --at {name}=1)"
+            )
     point = {name: read_number(name, *given[name]) for name in given}
     missing = [name for name in inputs if name not in point]
     if point and missing:

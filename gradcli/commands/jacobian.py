@@ -15,6 +15,7 @@ Examples:
   gradcli jacobian "W @ x" --const W="[[1,2],[3,4]]" --x "[1,1]"  # the matrix W
   gradcli jacobian "tanh(x)" --x "[0, 1, 2]" --json
   gradcli jacobian "sin(x * c)" --x 1 --const c="linspace(0, 1, 100)" --mode both
+  gradcli jacobian "[abs(x), relu(x - y)]" --x 0 --y 0      # a note per entry at a kink
 """
 
 

@@ -50,13 +50,11 @@ def emit(result, fmt: str, derivative: Derivative, labels: bool = False) -> int:
 
 def _notes_to_stderr(result) -> None:
     """The kinks (`render.kinks`) and what is not defined (`render.undefined`), on stderr."""
-    kinks = getattr(result, "kinks", ())
-    if kinks:
-        from gradcli.render.kinks import sentence as kink
+    if getattr(result, "kinks", ()):
+        from gradcli.render.kinks import sentences
 
-        several = len(result.evaluation.results) > 1
-        for item in kinks:
-            click.echo(kink(item, several), err=True)
+        for line in sentences(result):
+            click.echo(line, err=True)
     if not result.defined:
         from gradcli.render.undefined import sentence
 

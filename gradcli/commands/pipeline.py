@@ -32,11 +32,8 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
     require_plain_for_labels(options.get("labels", False), fmt)
     request = build_request(words, options, COMMAND_OPTION_NAMES)
     result = compute(request, derivative)
-    # a row per point (csv): kinks are for one point
-    if (derivative == GRADIENT or derivative.kind == "tape") and fmt != "csv":
-        from gradcli.program.kinks import find_kinks
-
-        result = replace(result, kinks=find_kinks(request, result.evaluation))
+    if fmt != "csv":  # a row per point (csv): kinks are for one point
+        result = _with_kinks(request, result, derivative)
     check = wants_check(options, fmt)
     result = _symbolic(request, result, derivative, check, options.get("budget", 5.0))
     if fmt == "csv":  # per-point columns: refuse a program that mixes the points (exit 2)
@@ -44,6 +41,20 @@ def differentiate(words, options: dict, derivative: Derivative) -> NoReturn:
 
         check_csv(request, result.evaluation)
     sys.exit(emit(result, fmt, derivative, labels=options.get("labels", False)))
+
+
+def _with_kinks(request: Request, result, derivative: Derivative):
+    """The result with the kinks at its point (`program.kinks`): of the targets' sums (grad,
+    tape), of each target element (jacobian), of each first derivative (hessian)."""
+    from gradcli.program import kinks
+
+    if derivative == GRADIENT or derivative.kind == "tape":
+        return replace(result, kinks=kinks.find_kinks(request, result.evaluation))
+    if derivative.kind == "jacobian":
+        return replace(result, kinks=kinks.find_jacobian_kinks(request, result.evaluation))
+    if derivative.kind == "hessian":
+        return replace(result, kinks=kinks.find_hessian_kinks(request, result))
+    return result
 
 
 def _format(options: dict, derivative: Derivative) -> str:

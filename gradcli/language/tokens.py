@@ -9,8 +9,11 @@ The notation students type is spelled here as the tokens of the grammar, so the 
 knows it: `^` is `**` (the language has no bitwise operators); `π` is the name `pi`; `·` and `×`
 are `*`, `÷` is `/`, `−` (U+2212) is `-`; superscripts `x²`, `x⁻¹` are `x**2`, `x**-1`; `|x|` is
 `abs(x)` (a bar opens where a value cannot end, else closes the innermost open bar, so `||x| - 1|`
-nests); a number written directly before a name, `(`, `π` or a bar multiplies (`2x`, `3(x+1)`,
-`2pi`), exactly as if `*` stood between them. A space breaks it: `2 x` is refused, with the fix.
+nests); a number or `π` written directly before a name, `(`, `π` or a bar multiplies (`2x`,
+`3(x+1)`, `2pi`, `πx`, `2πr`, `π(x+1)`), exactly as if `*` stood between them (π is one
+character, never part of a name, so `πx` can mean nothing else; a name before π or a number
+after it, `xπ`, `π2`, is not a product). A space breaks it: `2 x` and `π x` are refused, with
+the fix.
 """
 
 from __future__ import annotations
@@ -239,8 +242,12 @@ def tokenize(text: str) -> list[Token]:
             break
         kind = m.lastgroup
         start, end = m.span(kind)
-        if kind == "name" or kind == "pi":
-            word = text[start:end] if kind == "name" else "pi"
+        if kind == "pi":  # π is the name pi; like a number, it multiplies what follows it
+            append(new(Token, ("name", "pi", start, end, "")))  # directly: πx, 2πr, π(x+1), ππ
+            if _MULTIPLIES.match(text, end) is not None:
+                append(Token("op", "*", end, end))
+        elif kind == "name":
+            word = text[start:end]
             if word in KEYWORD_MESSAGES:
                 raise _error(KEYWORD_MESSAGES[word], text, start, end)
             if text[end : end + 1] in ("'", '"') and word.lower() in _PREFIX_WORDS:
@@ -321,7 +328,8 @@ def _bar(text: str, tokens: list[Token], open_brackets: list[Token], i: int) -> 
     elif open_brackets and open_brackets[-1].text == "|":
         open_brackets.pop()
         tokens.append(Token("op", ")", i, i + 1))
-    elif last.kind == "num" and last.end == i:  # 2|x|: a number directly before a bar multiplies
+    elif (last.kind == "num" or text[last.start : last.end] == "π") and last.end == i:
+        # 2|x|, π|x|: a number (or π) directly before a bar multiplies
         tokens.append(Token("op", "*", i, i))
         _bar(text, tokens, open_brackets, i)
     elif open_brackets:

@@ -1,15 +1,13 @@
 """Declared input values: `--x 3`, `--w "[[1, 2], [3, 4]]"`, `--b "zeros(2)"`, `--d @train.csv`.
 
-`read_value` turns such text into a float array. Text starting with `@` names a file; anything
-else is parsed by `parser.parse_expression` and evaluated by the small evaluator below. That
-evaluator is deliberately not the program's walker: a value can only be a number, a constant
+`read_value` turns such text into a float array. Text starting with `@` names a file read by
+`files.read_file`; any other is parsed by `parser.parse_expression` and evaluated below, by an
+evaluator that is deliberately not the program's walker: a value can only be a number, a constant
 (`pi`, `e`, `inf`, `nan`, also as `np.pi`, `math.pi`, ...), a constant expression of those in
 floats (`pi/6`, `30*pi/180`, `sqrt(2)/2`, `2^10`: arithmetic and the language's elementwise
 functions of numbers), a rectangular nested list or tuple of those, or one of `CONSTRUCTORS`, so
 a value never runs arbitrary computation, and every allocation is checked against `Limits` before
-numpy makes it.
-
-Files (`@FILE`) are read by `files.read_file`.
+numpy makes it; a word where a number belongs is said so (`refusals.not_a_number`).
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from gradcli.errors import (
 
 from .limits import DEFAULT_LIMITS, MAX_DIMENSIONS, Limits
 from .parser import parse_expression
+from .refusals import not_a_number
 from .syntax import Binary, Call, Expr, ListExpr, Name, Number, TupleExpr, Unary
 
 __all__ = ["CONSTRUCTORS", "NOT_A_VALUE", "read_value"]
@@ -161,7 +160,7 @@ def _scalar(expr: Expr, ctx: _Context) -> float:
     if isinstance(expr, Name):
         if expr.name in _CONSTANTS:
             return _CONSTANTS[expr.name]
-        raise ctx.fail(NOT_A_VALUE + did_you_mean(expr.name, _CONSTANTS), expr.span)
+        raise ctx.fail(f"{NOT_A_VALUE}; {not_a_number(expr.name, _CONSTANTS)}", expr.span)
     raise ctx.fail(NOT_A_VALUE, expr.span)
 
 

@@ -22,10 +22,10 @@ from gradcli.engine.primitives import Op
 
 from .backend import describe, value_of
 from .forward import ForwardBackend, run_forward
-from .records import Evaluation, Kink, Request, finite
+from .records import Evaluation, HessianResult, Kink, Request, finite
 from .tolerances import machine_eps
 
-__all__ = ["KINK_TESTS", "find_kinks"]
+__all__ = ["KINK_TESTS", "find_hessian_kinks", "find_jacobian_kinks", "find_kinks"]
 
 MAX_ELEMENTS = 32  # source elements moved one at a time; a larger program's kinks are not sought
 SHRINK = 16  # the second step is h / SHRINK
@@ -137,32 +137,114 @@ def _kink_operations(request: Request) -> dict[str, str]:
 def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
     """Every (target, source element) at a kink: its one-sided derivatives and the tape's value.
     Nothing when no operation is at a kink, or the sources have over MAX_ELEMENTS elements."""
-    sources = _movable_sources(request, evaluation)
-    if not sources or sum(x0.size for x0 in sources.values()) > MAX_ELEMENTS:
+    found = _prepare(request, evaluation)
+    if found is None:
         return ()
-    found = _kink_operations(request)
-    if not found:
-        return ()
-    base = run_forward(request)
-    operations = tuple(found)
-    conventions = tuple(dict.fromkeys(c for c in found.values() if c))
+    base, sources, operations, conventions = found
     kinks = []
     for source, x0 in sources.items():
+        eps = machine_eps(request, x0.dtype)
         for index in np.ndindex(x0.shape):
-            sides = _sides(request, base, source, x0, index)
+            sides = _sides(
+                _values_at(request, base, source, x0, index, summed=True), x0, index, eps
+            )
             for number, result in enumerate(evaluation.results):
                 gradient = result.gradients.get(source)
                 if gradient is None or not finite(result.value):
                     continue
-                left, right = sides[number]
+                left, right = sides[number][0]
                 if _differ(left, right):
-                    label = source if x0.ndim == 0 else f"{source}[{', '.join(map(str, index))}]"
                     value = float(np.asarray(gradient, dtype=np.float64)[index])
-                    at = float(x0[index])
                     kinks.append(
-                        Kink(result.target, label, at, operations, conventions, left, right, value)
-                    )
+                        Kink(
+                            result.target, _label(source, x0, index), float(x0[index]),
+                            operations, conventions, left, right, value,
+                        )
+                    )  # fmt: skip
     return tuple(kinks)
+
+
+def find_jacobian_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
+    """As `find_kinks`, per element of each target: the one-sided derivatives of that element
+    (a row of the Jacobian) by each source element, where the two sides differ; `gradient` is
+    the Jacobian's entry."""
+    found = _prepare(request, evaluation)
+    if found is None:
+        return ()
+    base, sources, operations, conventions = found
+    kinks = []
+    for source, x0 in sources.items():
+        eps = machine_eps(request, x0.dtype)
+        for index in np.ndindex(x0.shape):
+            sides = _sides(
+                _values_at(request, base, source, x0, index, summed=False), x0, index, eps
+            )
+            for number, result in enumerate(evaluation.results):
+                jacobian = result.gradients.get(source)
+                if jacobian is None:
+                    continue
+                shape = np.shape(result.value)
+                values = np.asarray(result.value, dtype=np.float64)
+                for flat, (left, right) in enumerate(sides[number]):
+                    element = tuple(int(i) for i in np.unravel_index(flat, shape))
+                    if np.isfinite(values[element]) and _differ(left, right):
+                        entry = float(np.asarray(jacobian, dtype=np.float64)[element + index])
+                        kinks.append(
+                            Kink(
+                                result.target, _label(source, x0, index), float(x0[index]),
+                                operations, conventions, left, right, entry, element=element,
+                            )
+                        )  # fmt: skip
+    return tuple(kinks)
+
+
+def find_hessian_kinks(request: Request, result: HessianResult) -> tuple[Kink, ...]:
+    """Where a first derivative of the (scalar) target is not differentiable: per source element
+    b moved, the one-sided differences of the tape's gradient (each element a); a Kink for
+    each (a, b) whose two sides differ, `gradient` the Hessian's entry d2f/da db."""
+    target = result.target
+    found = _prepare(request, result.evaluation) if finite(target.value) else None
+    if found is None:
+        return ()
+    base, sources, operations, conventions = found
+    kinks = []
+    for b, x0 in sources.items():
+        eps = machine_eps(request, x0.dtype)
+        for index in np.ndindex(x0.shape):
+            sides = _sides(_gradients_at(request, base, sources, b, x0, index), x0, index, eps)
+            for number, (a, a0) in enumerate(sources.items()):
+                block = result.blocks.get(a, {}).get(b)
+                if block is None:
+                    continue
+                for flat, (left, right) in enumerate(sides[number]):
+                    element = tuple(int(i) for i in np.unravel_index(flat, a0.shape))
+                    if _differ(left, right):
+                        entry = float(np.asarray(block, dtype=np.float64)[element + index])
+                        kinks.append(
+                            Kink(
+                                target.target, _label(b, x0, index), float(x0[index]),
+                                operations, conventions, left, right, entry,
+                                gradient_of=_label(a, a0, element),
+                            )
+                        )  # fmt: skip
+    return tuple(kinks)
+
+
+def _prepare(request: Request, evaluation: Evaluation):
+    """(the base forward run, the movable sources, the operations at a kink, their
+    conventions), or None when there is nothing to move or no operation is at a kink."""
+    sources = _movable_sources(request, evaluation)
+    if not sources or sum(x0.size for x0 in sources.values()) > MAX_ELEMENTS:
+        return None
+    found = _kink_operations(request)
+    if not found:
+        return None
+    conventions = tuple(dict.fromkeys(c for c in found.values() if c))
+    return run_forward(request), sources, tuple(found), conventions
+
+
+def _label(source: str, x0: np.ndarray, index: tuple) -> str:
+    return source if x0.ndim == 0 else f"{source}[{', '.join(map(str, index))}]"
 
 
 def _movable_sources(request: Request, evaluation: Evaluation) -> dict:
@@ -178,30 +260,91 @@ def _movable_sources(request: Request, evaluation: Evaluation) -> dict:
     return out
 
 
-def _sides(request: Request, base, source: str, x0: np.ndarray, index: tuple) -> list:
-    """Per target: (left, right) derivatives of its sum by element `index` of `source`."""
-    eps = machine_eps(request, x0.dtype)
+def _moved(x0: np.ndarray, index: tuple, step: float) -> np.ndarray:
+    moved = x0.astype(np.float64).copy()
+    moved[index] += step
+    return moved.astype(x0.dtype)
+
+
+def _values_at(request: Request, base, source: str, x0, index, summed: bool) -> Callable:
+    """step -> per target, its values (float64, flat; `summed`: its sum) with element `index` of
+    `source` moved by step (what the tape does not differentiate through held at the base run's
+    values); nan for a run that fails."""
+    from gradcli.errors import GradcliError
+
+    names = list(request.targets)
+    shapes = [np.shape(base.named(name)) for name in names] if names else [np.shape(base.last)]
+
+    def values(step: float) -> list:
+        overrides = {source: _moved(x0, index, step)}
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                run = run_forward(request, overrides, frozen=base.recorded, priors=base.priors)
+            outputs = [run.named(name) for name in names] if names else [run.last]
+        except GradcliError:
+            outputs = [np.full(shape, np.nan) for shape in shapes]
+        if summed:
+            return [np.array([np.sum(v, dtype=np.float64)]) for v in outputs]
+        return [np.asarray(v, dtype=np.float64).ravel() for v in outputs]
+
+    return values
+
+
+def _gradients_at(request: Request, base, sources: dict, source: str, x0, index) -> Callable:
+    """step -> per movable source (in `sources`' order), the tape's gradient by it
+    (float64, flat) with element `index` of `source` moved by step; nan where a run fails."""
+    from gradcli.errors import GradcliError
+
+    from .derivatives import gradients_at
+
+    held = {label: value for label, value in base.statements if label in request.stop}
+    shapes = {a: a0.shape for a, a0 in sources.items()}
+
+    def values(step: float) -> list:
+        overrides = {**held, source: _moved(x0, index, step)}
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                moved = gradients_at(request, overrides, base.recorded)
+        except GradcliError:
+            moved = {}
+        return [
+            np.full(shape, np.nan).ravel() if moved.get(a) is None else moved[a].ravel()
+            for a, shape in shapes.items()
+        ]
+
+    return values
+
+
+def _sides(values_at: Callable, x0: np.ndarray, index: tuple, eps: float) -> list:
+    """Per output of `values_at` (a target, or a gradient), per element: its (left, right)
+    derivatives by element `index` of the source, from second-order one-sided differences."""
     h = eps ** (1 / 3) * max(1.0, abs(float(x0[index])))
-    sums: dict = {}
+    runs: dict = {}
 
     def at(step: float) -> list:
-        if step not in sums:
-            moved = x0.astype(np.float64).copy()
-            moved[index] += step
-            sums[step] = _target_sums(request, base, {source: moved.astype(x0.dtype)})
-        return sums[step]
+        if step not in runs:
+            runs[step] = values_at(step)
+        return runs[step]
 
     out = []
-    for number in range(len(at(0.0))):
-        sides = []
-        for sign in (-1.0, 1.0):
-            estimates = [
-                _one_sided(at(0.0)[number], at(sign * k)[number], at(2 * sign * k)[number], k)
-                * sign
-                for k in (h, h / SHRINK)
-            ]
-            sides.append(_side(*estimates))
-        out.append(tuple(sides))
+    for number, base in enumerate(at(0.0)):
+        per_element = []
+        for element in range(base.size):
+            sides = []
+            for sign in (-1.0, 1.0):
+                estimates = [
+                    _one_sided(
+                        base[element], at(sign * k)[number][element],
+                        at(2 * sign * k)[number][element], k,
+                    )
+                    * sign
+                    for k in (h, h / SHRINK)
+                ]  # fmt: skip
+                sides.append(_side(*estimates))
+            per_element.append(tuple(sides))
+        out.append(per_element)
     return out
 
 
@@ -229,18 +372,3 @@ def _differ(left: float | None, right: float | None) -> bool:
     if np.isinf(left) or np.isinf(right):
         return left != right
     return abs(left - right) > JUMP * (1 + abs(left) + abs(right))
-
-
-def _target_sums(request: Request, base, overrides: dict) -> list[float]:
-    """Per target, its sum in float64 for one run with `overrides` (what the tape does not
-    differentiate through held at the base run's values); nan for a run that fails."""
-    from gradcli.errors import GradcliError
-
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            run = run_forward(request, overrides, frozen=base.recorded, priors=base.priors)
-    except GradcliError:
-        return [float("nan")] * max(1, len(request.targets))
-    values = [run.named(name) for name in request.targets] if request.targets else [run.last]
-    return [float(np.sum(v, dtype=np.float64)) for v in values]

@@ -200,9 +200,25 @@ class Kink(Record):
     """A source element at which a target is not differentiable (`program.kinks`): the
     derivatives of the target's sum from each side (None: not defined on that side; +-inf), the
     tape's value there (TensorFlow's convention), and the operations found at one of their kinks
-    ("abs() at 0") with the registry's conventions ("abs'(0) = 0")."""
+    ("abs() at 0") with the registry's conventions ("abs'(0) = 0").
 
-    __slots__ = ("target", "source", "at", "operations", "conventions", "left", "right", "gradient")
+    A Jacobian's kink is of one element of the target (`element`, its index); a Hessian's, of the
+    first derivative by one source element (`gradient_of`, "x" or "x[1]"), moved by `source`; and
+    `gradient` is then the Jacobian's or the Hessian's entry shown."""
+
+    __slots__ = (
+        "target",
+        "source",
+        "at",
+        "operations",
+        "conventions",
+        "left",
+        "right",
+        "gradient",
+        "element",
+        "gradient_of",
+    )
+    _defaults = {"element": None, "gradient_of": ""}
     target: str
     source: str  # "x", or "x[1]" for an element
     at: float  # the source element's value
@@ -211,6 +227,8 @@ class Kink(Record):
     left: float | None
     right: float | None
     gradient: float
+    element: tuple[int, ...] | None  # a Jacobian's: the target element's index
+    gradient_of: str  # a Hessian's: the source element whose first derivative is differentiated
 
 
 class Report(Record):
@@ -219,7 +237,8 @@ class Report(Record):
     `kind` says what the results' `gradients` hold: "gradient", derivatives of order
     `evaluation.order`, or "jacobian", of shape target.shape + source.shape. `costs` (for
     `--mode`): a `Cost` per mode that computed them; empty when no mode was asked. `kinks`: the
-    source elements where a target is not differentiable (grad only).
+    source elements where a target (grad) or a target's element (jacobian) is not
+    differentiable.
     """
 
     __slots__ = ("evaluation", "checks", "notes", "kind", "costs", "kinks")
@@ -250,13 +269,14 @@ class HessianResult(Record):
     dtype's tolerance. `checks[a][b]` is the cross-check of a block (empty: none ran).
     """
 
-    __slots__ = ("evaluation", "blocks", "asymmetry", "symmetric", "checks")
-    _defaults = {"checks": None}
+    __slots__ = ("evaluation", "blocks", "asymmetry", "symmetric", "checks", "kinks")
+    _defaults = {"checks": None, "kinks": ()}
     evaluation: Evaluation  # one target; its results' gradients are the first derivatives
     blocks: dict
     asymmetry: float
     symmetric: bool
     checks: dict | None  # source -> source -> Check; None: no check ran
+    kinks: tuple[Kink, ...]  # where a first derivative is not differentiable (`program.kinks`)
 
     @property
     def target(self) -> TargetResult:

@@ -62,6 +62,7 @@ def tangent_text(fmt: str, context: dict, answer: dict, plot: str | None) -> str
                 "expression": context["expression"],
                 "input": context["input"],
                 "at": context["at"],
+                "at_exact": _number(answer.get("at")),  # pi/4 as typed, as the values are
                 "value": _number(answer["value"]),
                 "slope": _number(answer["slope"]),
                 "intercept": _number(answer["intercept"]),
@@ -103,6 +104,7 @@ def taylor_text(fmt: str, context: dict, answer: dict, errors: list, plot: str |
                 "expression": context["expression"],
                 "input": context["input"],
                 "at": context["at"],
+                "at_exact": _number(answer.get("at")),
                 "order": context["order"],
                 "polynomial": polynomial["text"],
                 "latex": polynomial["latex"],

@@ -201,6 +201,7 @@ def jacobian_to_table(report, *, color: bool, width: int | None = None) -> str:
                 out.append(Text(result.reasons[source], style="dim"))
         per = report.checks[index] if index < len(report.checks) and report.checks[index] else {}
         checks += [(f"{s} (target {result.target})" if several else s, c) for s, c in per.items()]
+    out += tables.kink_lines(report)
     out += [None, tables.watched_block(evaluation)]
     out += _checks_section(checks, "Cross-check", ascii, "Jacobian")
     out += tables.undefined_block(report)
@@ -320,6 +321,7 @@ def hessian_to_table(result, *, color: bool, width: int | None = None) -> str:
         out.append(Text(f"symmetric: yes ({measure})", style="green"))
     else:
         out.append(Text(f"NOT symmetric: {measure}", style="bold red"))
+    out += tables.kink_lines(result)
     out += [None, tables.watched_block(evaluation)]
     pairs = [
         (f"{a}, {b}", check) for a, row in (result.checks or {}).items() for b, check in row.items()

@@ -21,6 +21,7 @@ TITLES = {
     "chain": "Chain rule",
     "exponential": "Exponential rule",
     "logarithm": "Logarithm rule",
+    "logarithm_base": "Logarithm rule, base b",
     "trigonometric": "Trigonometric rule",
     "inverse_trigonometric": "Inverse trigonometric rule",
     "hyperbolic": "Hyperbolic rule",
@@ -31,7 +32,8 @@ TITLES = {
     "simplify": "Simplify",
 }
 # rules whose statement is the step itself (d/dx sin(x) = cos(x)): not repeated
-SELF_STATED = ("constant", "variable", "power", "exponential", "logarithm", "trigonometric",
+SELF_STATED = ("constant", "variable", "power", "exponential", "logarithm", "logarithm_base",
+               "trigonometric",
                "inverse_trigonometric", "hyperbolic", "inverse_hyperbolic", "absolute_value",
                "table", "simplify")  # fmt: skip
 

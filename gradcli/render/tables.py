@@ -264,7 +264,7 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
     evaluation = report.evaluation
     out: list = [inputs_block(evaluation, ascii=ascii)]  # renderables; None: a blank line
     out += target_blocks(report, ascii=ascii)
-    out += _kink_lines(report)
+    out += kink_lines(report)
     out += [None, watched_block(evaluation)]
     out += check_blocks(report, ascii=ascii)
     out += undefined_block(report)
@@ -274,14 +274,13 @@ def report_tables(report: Report, *, color: bool, width: int | None = None) -> s
     return print_blocks(out, color=color, width=width)
 
 
-def _kink_lines(report: Report) -> list:
-    """A note per source element at a kink (`render.kinks.sentence`), under the gradients."""
+def kink_lines(result) -> list:
+    """A note per kink (`render.kinks.sentences`), under the derivatives."""
     from rich.text import Text
 
-    from .kinks import sentence
+    from .kinks import sentences
 
-    several = len(report.evaluation.results) > 1
-    return [Text(sentence(kink, several), style="yellow") for kink in report.kinks]
+    return [Text(line, style="yellow") for line in sentences(result)]
 
 
 def target_blocks(report: Report, *, ascii: bool) -> list:

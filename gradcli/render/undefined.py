@@ -33,13 +33,17 @@ def sentence(result) -> str | None:
 
 def with_undefined(result, document: dict) -> dict:
     """The JSON document, with "not_defined" (the sentence) last when a value is not a number,
-    and each result's "kinks" (`render.kinks`) when it has some."""
+    and each result's "kinks" (`render.kinks`) when it has some (a document without results,
+    a Hessian's: its own "kinks")."""
     from .kinks import to_dict
 
-    for kink in getattr(result, "kinks", ()):
+    kinks = getattr(result, "kinks", ())
+    for kink in kinks:
         for entry in document.get("results", ()):
             if entry["target"] == kink.target:
                 entry.setdefault("kinks", []).append(to_dict(kink))
+    if kinks and "results" not in document and "kinks" not in document:  # a Hessian's
+        document = {**document, "kinks": [to_dict(kink) for kink in kinks]}
     said = sentence(result)
     return document if said is None else {**document, "not_defined": said}
 

@@ -5,7 +5,8 @@ own sympy form (`translate`), and its expressions measured, evaluated at the poi
 (`expressions`); the cross-check of every derivative the tape computed (`check`, one entry point:
 sympy's side in `expected`, symengine's fast path for gradients in `fast`, finite differences in
 `finite`, a directional derivative's in `directional`); the formulas of `gradcli diff` and `check`
-(`formula`, run in workers by `homework`); `diff --steps`' derivations, rule by rule, of the
+(`formula`, run in workers by `homework`; where `abs`, `sign` or `where` switch, the derivative
+where it exists and where not: `classical`); `diff --steps`' derivations, rule by rule, of the
 expression as written (`derivation`, over `written`'s tree; in a worker: `derivation_worker`); the
 tangent lines, Taylor polynomials and critical points of `tangent`, `taylor` and `critical`
 (`calculus`); the local rules the tape shows (`rules`); `gc.explain`'s check, finite differences

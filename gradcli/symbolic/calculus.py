@@ -103,12 +103,12 @@ def exact_point(sp, text: str, value: float):
 def ask(produce: Callable, budget: float) -> dict:
     """The one answer of a `produce_*` run in a worker (`homework.collect`: SymbolicError when
     sympy does not answer in time); an {"error": why} answer raises SymbolicError."""
-    from .homework import SYMPY_TIMEOUT, SymbolicError, collect
+    from .homework import SYMPY_TIMEOUT, collect, failure
 
     # the first answer may take the whole budget (critical's solve), and more for the rest
     answer = collect(produce, budget=budget, timeout=SYMPY_TIMEOUT + budget)[0]
     if "error" in answer:
-        raise SymbolicError(answer["error"])
+        raise failure(answer)  # a SymbolicError, or ours again (NotRealError)
     return answer
 
 

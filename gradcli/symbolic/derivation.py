@@ -35,6 +35,7 @@ from .written import (
     signed_terms,
     sum_statement,
     table_entry,
+    written,
     written_tree,
 )
 
@@ -123,6 +124,9 @@ class Deriver:
     def named(self, term: Term):
         """The term evaluated as sympy would, each primitive without a family kept by its name
         (`softplus(x**2)`, not `log(exp(x**2) + 1)`): what a shown derivative is made of."""
+        if term.op == "log_base":  # log(x, b) shown; ln(x)/ln(b) in a derivative
+            x, b = term.operands
+            return self.sp.log(self.named(x)) / self.sp.log(self.named(b))
         return rebuilt(term.shown)
 
     # ------------------------------------------------------------ the rules
@@ -144,6 +148,8 @@ class Deriver:
         op = term.op
         if op == "symbol":
             return self.simple("variable", term, wrt, self.sp.Integer(1))
+        if op == "log_base":
+            return self.log_base(term, wrt)
         if op in ("add", "subtract"):
             return self.sum(term, wrt)
         if op in ("multiply", "negative"):
@@ -262,6 +268,25 @@ class Deriver:
         )  # fmt: skip
         return Derived(step, real, display)
 
+    def log_base(self, term, wrt) -> Derived:
+        """log(f, b) = ln(f)/ln(b) in one rule, the chain rule for f; a base that varies
+        is the quotient of the two logarithms."""
+        sp = self.sp
+        f, b = term.operands
+        if wrt in b.expr.free_symbols:
+            logs = [Term("log", (t,), sp.log(t.expr), sp.log(t.shown, evaluate=False))
+                    for t in (f, b)]  # fmt: skip
+            shown = written(sp, REGISTRY["divide"], [t.shown for t in logs])
+            return self.quotient(Term("divide", tuple(logs), term.expr, shown), wrt)
+        if not is_symbol(f, wrt):
+            return self.chain(term, wrt, 0)
+        derivative = 1 / (wrt * sp.log(b.expr))
+        base = plain_text(sp, b.shown, order="none")
+        notes = [f"log({wrt}, {base}) = ln({wrt})/ln({base})"]
+        statement = self.statement(wrt, term, derivative)
+        step = self.step("logarithm_base", term, wrt, derivative, statement, notes=notes)
+        return Derived(step, derivative, derivative)
+
     def function(self, term, wrt) -> Derived:
         """A primitive of one input: its own rule at a variable, else the chain rule."""
         (operand,) = term.operands
@@ -297,7 +322,10 @@ class Deriver:
         operands = list(term.operands)
         operands[index] = u_term
         exprs = [t.expr for t in operands]
-        outer_expr = REGISTRY[term.op].sympy(sp, *exprs)
+        if term.op == "log_base":
+            outer_expr = sp.log(exprs[0]) / sp.log(exprs[1])
+        else:
+            outer_expr = REGISTRY[term.op].sympy(sp, *exprs)
         outer_shown = rewritten(sp, term, [t.shown for t in operands])
         outer = Term(term.op, tuple(operands), sp.sympify(outer_expr), outer_shown)
         self.depth += 1

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterator
 from gradcli.program.records import Request
 
 from . import derivation
+from .classical import classical
 from .derivation import Step
-from .expressions import NoSympyForm, letter_e, plain_text, textbook
+from .expressions import letter_e, plain_text, textbook
+from .formula import _error as formula_error
 from .formula import choose
 from .sympy_import import import_sympy
 from .workers import OutOfTime
@@ -46,10 +48,11 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
             for name in names:
                 step, _, display, f = derivation.derive(request, name)
                 x = next((s for s in f.free_symbols if s.name == name), None)
-                found.append((step, display, sp.diff(f, x) if x is not None else sp.Integer(0)))
+                # the derivative where it exists: DiracDelta (from sign) is 0 off its zeros
+                derivative = classical(sp, sp.diff(f, x)) if x is not None else sp.Integer(0)
+                found.append((step, display, derivative))
         except Exception as error:  # noqa: BLE001 - sympy raises many kinds: a message
-            yield {"error": f"{error}"[:300] if isinstance(error, NoSympyForm) else
-                   f"sympy failed: {type(error).__name__}: {error}"[:300]}  # fmt: skip
+            yield formula_error(error)
             return
         yield {
             "derived": [
@@ -70,6 +73,8 @@ def produce_steps(request: Request, names: list[str], budget: float) -> Callable
             notes = named_forms(sp, display) + (
                 ("nothing to simplify",) if answer == letter_e(sp, display) else ()
             )
+            if display.has(sp.DiracDelta):
+                notes += ("DiracDelta(u) = 0 where u != 0 (where u = 0 there is no derivative)",)
             yield {"simplified": (index, simplify_step(sp, name, display, answer, notes))}
 
     return produce

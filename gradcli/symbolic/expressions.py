@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from gradcli.errors import NotRealError
+
 MAX_TREE = 50_000  # nodes of an expression written out as a tree (sympy walks trees, not DAGs)
 MAX_DEPTH = 400  # nesting of an expression: sympy recurses, and slowly, on deeper ones
 MAX_SHOWN_TREE = 5_000  # a derivative larger than this is not shown (nor simplified)
@@ -131,11 +133,43 @@ def to_float(sp, value) -> tuple[float, bool]:
 MAX_DENOMINATOR = 1000  # a Float equal to p/q with q at most this is shown as the fraction
 
 
+def require_real(sp, name: str, node, values, source: str) -> None:
+    """NotRealError (with a caret) where sympy knows the value of operation `name` at `node` is
+    not real for any real input (arccos(2), sqrt(-1 - x**2)) or not finite (1/0, log(0)): said
+    where it is, before a comparison or a Piecewise of it fails in sympy with a TypeError."""
+    for value in values.ravel():
+        if not isinstance(value, sp.Expr):
+            continue
+        infinite = value.has(sp.zoo)  # 1/0, log(0), x/0: sympy's complex infinity
+        nan = value.has(sp.nan) or any(math.isnan(f) for f in value.atoms(sp.Float))
+        if value.is_extended_real is not False and not (infinite or nan):
+            continue
+        text = source[node.span.start : node.span.end]
+        if infinite or nan:
+            why = "it holds nan" if nan else "it is infinite"
+            message = f"{text} is not a finite real number: {why}"
+            raise NotRealError(message, span=node.span, source=source)
+        symbols = sorted(str(s) for s in value.free_symbols)
+        if symbols:
+            why = f"not for any real {', '.join(symbols)}"
+        elif getattr(node, "args", None) and len(node.args) == 1:
+            argument = source[node.args[0].span.start : node.args[0].span.end]
+            why = f"{argument} is outside the domain of {name}"
+        elif name == "power":
+            why = "a negative number to a fractional power is not real"
+        else:
+            why = f"its inputs are outside the domain of {name}"
+        raise NotRealError(f"{text} is not a real number: {why}", span=node.span, source=source)
+
+
 def display_form(sp, expr):
     """`expr` for people: integral Floats (every literal is a Float) as Integers, so 2.0*x**1.0
     shows as 2*x, and Floats that are exactly a small fraction as that fraction (x/3's
     derivative is 1/3, not 0.333333333333333). Only shown, never evaluated: the values come from
-    the Float form."""
+    the Float form. A DiracDelta (from sign) is not shown: it is 0 wherever it is not
+    infinite, and the values take it as 0."""
+    if expr.has(sp.DiracDelta):  # 0 off its zeros, as the values take it (`at_point`)
+        expr = expr.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
     exact = {}
     for number in expr.atoms(sp.Float):
         fraction = _fraction(float(number))
@@ -164,8 +198,10 @@ def textbook(sp, expr):
     when that leaves fewer powers and is no longer; a common factor that holds a function taken
     out when that is shorter ((x + 1)*exp(x), not x*exp(x) + exp(x); but x**2*cos(x) +
     2*x*sin(x) stays, as textbooks write it); Euler's number as the letter e (sympy orders the
-    number E first: -1 + E). Only shown, never evaluated."""
+    number E first: -1 + E); sign(u) written |u|/u where that is shorter (3*x*abs(x), not
+    x**2*sign(x) + 2*x*abs(x)). Only shown, never evaluated."""
     try:
+        expr = _signs_as_abs(sp, expr)
         gathered = sp.powsimp(expr)
         fewer_powers = len(gathered.atoms(sp.Pow)) < len(expr.atoms(sp.Pow))
         shown = gathered if fewer_powers and sp.count_ops(gathered) <= sp.count_ops(expr) else expr
@@ -175,6 +211,20 @@ def textbook(sp, expr):
     except Exception:  # noqa: BLE001 - a form sympy cannot rewrite is shown as it is
         shown = expr
     return letter_e(sp, shown)
+
+
+def _signs_as_abs(sp, expr):
+    """sign(u) as |u|/u when the u's then cancel and the whole is shorter: x**2*sign(x) is
+    x*|x|, which is 0 at 0 as the other is; sign(x) alone stays (|x|/x is not defined at 0)."""
+    signs = expr.atoms(sp.sign)
+    if not signs:
+        return expr
+    rewritten = expr.xreplace({s: sp.Abs(s.args[0]) / s.args[0] for s in signs})
+    arguments = {s.args[0] for s in signs}
+    divides = any(p.exp.is_negative and p.base in arguments for p in rewritten.atoms(sp.Pow))
+    if divides or rewritten.has(sp.sign) or sp.count_ops(rewritten) >= sp.count_ops(expr):
+        return expr
+    return rewritten
 
 
 def letter_e(sp, expr):

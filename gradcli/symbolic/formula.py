@@ -28,14 +28,17 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
+from gradcli.errors import GradcliError
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
+from .classical import classical, where_not
 from .expressions import (
     MAX_SHOWN_TREE,
     NoSympyForm,
     at_point,
     plain_text,
+    require_real,
     textbook,
     to_float,
     tree_size,
@@ -92,7 +95,10 @@ class FormulaBackend(SympyBackend):
             relation = getattr(self.sp, RELATIONS[op.name])
             values = [self.read(v) for v in inputs]
             return self.wrap(np.frompyfunc(relation, 2, 1)(*values))
-        return super().apply(op, inputs, params, node)
+        out = super().apply(op, inputs, params, node)
+        if self.sp.__name__ == "sympy":  # symengine's formulas (`fast`) know no assumptions
+            require_real(self.sp, op.name, node, self.read(out), self.request.program.source)
+        return out
 
     def _power_convention(self, base, exponent):
         return [base, exponent]
@@ -148,6 +154,12 @@ def value_at(sp, expr, point: dict) -> float:
 
 
 def _error(error: BaseException) -> dict:
+    """A worker's failure as a message: ours (NotRealError) keeps its class and caret for the
+    parent to raise again (`homework.failure`)."""
+    if isinstance(error, GradcliError):
+        span = None if error.span is None else (error.span.start, error.span.end)
+        return {"error": error.message, "class": type(error).__name__, "span": span,
+                "source": error.source}  # fmt: skip
     return {"error": f"{error}"[:300] if isinstance(error, NoSympyForm) else _describe(error)}
 
 
@@ -158,9 +170,18 @@ def _describe(error: BaseException) -> str:
 # ---------------------------------------------------------------- gradcli diff
 
 
-def _shown(sp, f, symbol, order: int, derivative, unicode: bool) -> dict:
+def _value(sp, derivative, at: dict, roots: list, symbol) -> float | None:
+    """The derivative at the point; None at a root where it does not exist
+    (`classical.where_not`)."""
+    if any(float(root.subs(at)) == at[symbol] for root in roots):
+        return None
+    return value_at(sp, derivative, at)
+
+
+def _shown(sp, f, symbol, order: int, derivative, unicode: bool, where=None) -> dict:
     """The derivative as text (in gradcli's language: `e`, `abs`), LaTeX and a pretty equation
-    d/dx f = f', in the form a textbook writes (`expressions.textbook`)."""
+    d/dx f = f', in the form a textbook writes (`expressions.textbook`); `where`: where it does
+    not exist (`classical.where_not`), carried along."""
     small = tree_size(derivative, MAX_SHOWN_TREE) <= MAX_SHOWN_TREE
     if small:
         derivative = textbook(sp, derivative)
@@ -172,7 +193,7 @@ def _shown(sp, f, symbol, order: int, derivative, unicode: bool) -> dict:
         pretty = "\n".join(line.rstrip() for line in pretty.splitlines())
     else:
         pretty = f"d/d{symbol} = {text}"
-    return {"text": text, "latex": latex, "pretty": pretty}
+    return {"text": text, "latex": latex, "pretty": pretty, "where": where}
 
 
 def produce_derivatives(
@@ -190,12 +211,14 @@ def produce_derivatives(
         sp = import_sympy()
         try:
             f, symbols = formula(request)
-            derivatives = [sp.diff(f, (symbols[name], order)) for name in wrt]
+            # where abs, sign or where switch: the derivative where it exists, and where not
+            derivatives = [classical(sp, sp.diff(f, (symbols[name], order))) for name in wrt]
+            missing = [where_not(sp, f, symbols[name], order) for name in wrt]
             at = {symbols[name]: value for name, value in point.items()}
             first = []
-            for name, derivative in zip(wrt, derivatives):
-                shown = _shown(sp, f, symbols[name], order, derivative, unicode)
-                shown["value"] = value_at(sp, derivative, at) if point else None
+            for name, derivative, (where, roots) in zip(wrt, derivatives, missing):
+                shown = _shown(sp, f, symbols[name], order, derivative, unicode, where)
+                shown["value"] = _value(sp, derivative, at, roots, symbols[name]) if point else None
                 first.append(shown)
         except Exception as error:  # sympy raises many kinds: each is a message for the user
             yield _error(error)
@@ -214,7 +237,8 @@ def produce_derivatives(
                 continue
             chosen = choose(sp, derivative, simplified)
             if chosen is not derivative:
-                yield {"simplified": (index, _shown(sp, f, symbols[name], order, chosen, unicode))}
+                shown = _shown(sp, f, symbols[name], order, chosen, unicode, missing[index][0])
+                yield {"simplified": (index, shown)}
 
     return produce
 
@@ -233,7 +257,7 @@ def produce_comparison(
         try:
             f, symbols = formula(request)
             claim, _ = formula(claim_request)
-            derivative = sp.diff(f, symbols[wrt])
+            derivative = classical(sp, sp.diff(f, symbols[wrt]))  # where it exists
         except Exception as error:
             yield _error(error)
             return

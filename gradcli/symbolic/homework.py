@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from gradcli.errors import GradcliError, UsageError
+from gradcli.errors import GradcliError, NotRealError, Span, UsageError
 from gradcli.program.comparison import Claim, compare_numerically
 from gradcli.program.records import Request
 
@@ -33,6 +33,16 @@ class SymbolicError(GradcliError):
     """sympy cannot give the formula (no sympy form, out of time, or it failed)."""
 
     kind = "symbolic"
+
+
+def failure(message: dict) -> GradcliError:
+    """The error a worker's {"error": why} message says: ours again, with its caret
+    (`formula._error`: NotRealError), else a SymbolicError."""
+    if message.get("class") == "NotRealError":
+        span = message.get("span")
+        where = None if span is None else Span(*span)
+        return NotRealError(message["error"], span=where, source=message.get("source"))
+    return SymbolicError(message["error"])
 
 
 def collect(produce: Callable, *, budget: float, timeout: float = SYMPY_TIMEOUT) -> list[dict]:
@@ -64,7 +74,7 @@ def derivatives(
         produce_derivatives(request, wrt, order, point, budget, unicode), budget=budget
     )
     if "error" in messages[0]:
-        raise SymbolicError(messages[0]["error"])
+        raise failure(messages[0])
     found = messages[0]["derivatives"]
     simplified = [False] * len(found)
     for message in messages[1:]:
@@ -90,7 +100,7 @@ def derivation_steps(request: Request, wrt: list[str], budget: float) -> list[tu
             f"({error.message}); gradcli diff EXPR without --steps gives the derivative alone"
         ) from None
     if "error" in messages[0]:
-        raise SymbolicError(messages[0]["error"])
+        raise failure(messages[0])
     derived = messages[0]["derived"]
     last = [unsimplified(*found, budget) for found in derived]
     for message in messages[1:]:

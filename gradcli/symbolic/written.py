@@ -92,10 +92,47 @@ class WrittenBackend(FormulaBackend):
         if out.shape != () or op.kind == "compare":
             return out
         operands = [self.term_of(v) for v in inputs]
+        if op.name == "divide" and _is_log_with_base(node) and all(operands):
+            # log(x, b), which the walker applies as log(x)/log(b): one term, as written
+            x, b = (t.operands[0] for t in operands)
+            shown = log_base_function()(x.shown, b.shown)
+            return self._remember(out, Term("log_base", (x, b), out[()], shown))
         if op.kind in ("elementwise", "other") and all(operands) and len(inputs) == op.arity:
             shown = written(self.sp, op, [t.shown for t in operands])
             return self._remember(out, Term(op.name, tuple(operands), out[()], shown))
         return self._remember(out, Term("opaque", (), out[()], out[()]))
+
+
+def _is_log_with_base(node) -> bool:
+    """The walker's log(x)/log(b) for `log(x, b)` (`walker.LOG_WITH_BASE`)."""
+    from gradcli.language.names import LOG_WITH_BASE
+    from gradcli.language.syntax import Call
+
+    return (
+        isinstance(node, Call)
+        and node.func.name in LOG_WITH_BASE
+        and len(node.args) == 2
+        and not node.keywords
+    )
+
+
+@functools.cache
+def log_base_function():
+    """log(x, b) unevaluated, for showing only: `log(x, 2)` in text, `\\log_{2}(x)` in LaTeX
+    (sympy's log(x, b) is log(x)/log(b) as soon as it is built)."""
+    sp = import_sympy()
+
+    class log_base(sp.Function):  # noqa: N801 - the name sympy's printers would show
+        nargs = 2
+
+        def _sympystr(self, printer):
+            return f"log({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+        def _latex(self, printer):
+            x, b = (printer._print(a) for a in self.args)
+            return rf"\log_{{{b}}}{{\left({x} \right)}}"
+
+    return log_base
 
 
 def written_tree(request: Request) -> tuple[Term, dict]:
@@ -258,6 +295,8 @@ def product_term(sp, factors: list[Term]) -> Term:
 
 def rewritten(sp, term: Term, shown: list):
     """The term's written form with its operands replaced (the chain rule's f(u))."""
+    if term.op == "log_base":
+        return log_base_function()(*shown)
     return written(sp, REGISTRY[term.op], shown)
 
 

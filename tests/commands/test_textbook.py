@@ -30,7 +30,7 @@ TEXTBOOK = [
     ("x*e^x", "(x + 1)*exp(x)"),  # was x*exp(x) + exp(x)
     ("x*exp(-x^2)", "(1 - 2*x**2)*exp(-x**2)"),
     ("x^2*sin(x)", "x**2*cos(x) + 2*x*sin(x)"),  # a factor x alone is not taken out
-    ("abs(x)^3", "x**2*sign(x) + 2*x*abs(x)"),  # was ... Abs(x)
+    ("abs(x)^3", "3*x*abs(x)"),  # was x**2*sign(x) + 2*x*abs(x); before that ... Abs(x)
     ("x^2/3 + x/3", "2*x/3 + 1/3"),
 ]
 

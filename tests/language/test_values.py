@@ -176,7 +176,18 @@ def test_anything_else_is_not_a_value(text, at):
 
 def test_misspelled_constant_suggests():
     error = error_of("pie", ValueInputError)
-    assert error.message == NOT_A_VALUE + " (did you mean 'pi'?)"
+    assert error.message == NOT_A_VALUE + "; 'pie' is not a number (did you mean 'pi'?)"
+
+
+@pytest.mark.parametrize("text", ["nope", "y", "np.nope"])
+def test_a_name_far_from_every_constant_is_said_not_to_be_a_number(text):
+    # 'nope' once drew "did you mean 'np.e'?": only the constants of its own spelling are near
+    error = error_of(text, ValueInputError)
+    assert error.message == NOT_A_VALUE + f"; '{text}' is not a number"
+
+
+def test_a_spelled_constant_suggests_in_its_spelling():
+    assert error_of("np.pii", ValueInputError).message.endswith("(did you mean 'np.pi'?)")
 
 
 @pytest.mark.parametrize(
@@ -371,7 +382,7 @@ def test_constructor_argument_errors(text, problem, at):
 @pytest.mark.parametrize(("text", "at"), [("zeros(x)", "x"), ("full(2, 1 + y)", "y")])
 def test_constructor_arguments_are_values_too(text, at):
     error = error_of(text, ValueInputError)
-    assert error.message == NOT_A_VALUE
+    assert error.message == NOT_A_VALUE + f"; '{at}' is not a number"
     assert spanned(text, error) == at
 
 

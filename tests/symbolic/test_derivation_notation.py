@@ -23,7 +23,7 @@ HY, IH, AB, LD = "hyperbolic", "inverse_hyperbolic", "absolute_value", "logarith
 # (EXPR as a student types it, the rules in order, the derivative by hand)
 STUDENT_TABLE = [
     ("sinh(ln(x))", [CH, HY, LG], "cosh(log(x))/x"),
-    ("log(x, 2)", [M, LG], "1/(x*log(2))"),
+    ("log(x, 2)", ["logarithm_base"], "1/(x*log(2))"),  # was [M, LG]: log(x)/log(2)
     ("log2(x)", [LG], "1/(x*log(2))"),
     ("log10(x)", [LG], "1/(x*log(10))"),
     ("ln(x^2 + 1)", [CH, LG, "sum", PW, C], "2*x/(x**2 + 1)"),
