@@ -69,6 +69,11 @@ class Op:
     # forward rules: per input jvp(t, ans, *inputs, **params), or how `engine/forward.py` derives
     # them from `grads` ("diagonal", "linear", "reduction", "transposed"); None: by the op's kind
     jvps: Any = None
+    # per input, unit(ans, *inputs, **params): what the gradient rule gives when the gradient
+    # arriving is the default seed, ones of the output's shape, without multiplying by them (for
+    # multiply, the other input: 1 * y is y, bit for bit). Used on numpy values only; the walk
+    # falls back to the rule where the shortcut's shape or dtype is not the seed's
+    unit_grads: tuple | None = None
     differentiable: bool = field(init=False)
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -391,6 +396,15 @@ def _matmul_grad(g, x, y, which: int):
     return reshape(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
 
 
+def _power_grad(g, x, y):
+    """d/dx x**y, `g * y * x ** (y - 1)`; on numpy values with y = 2 (a square), x ** 1 is x
+    bit for bit, so that pass is skipped. Recorded (tensor) values keep the whole form: a higher
+    derivative in y needs `x ** (y - 1)`'s dependence on y."""
+    if isinstance(y, np.floating) and y == 2:  # a numpy scalar: the rule runs on numpy values
+        return g * y * x
+    return g * y * x ** (y - 1)
+
+
 def _reduce_grad(g, ans, x, axis=None, keepdims=False):
     return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
 
@@ -537,6 +551,7 @@ multiply = primitive(
     "x * y, elementwise with broadcasting",
     aliases=("mul",),
     **BINARY,
+    unit_grads=(lambda ans, x, y: y, lambda ans, x, y: x),
 )
 divide = primitive(
     "divide",
@@ -552,7 +567,7 @@ power = primitive(
     "power",
     np.power,
     (
-        lambda g, ans, x, y: g * y * x ** (y - 1),
+        lambda g, ans, x, y: _power_grad(g, x, y),
         # x ** y again rather than the saved answer: the exponent is rarely differentiated, and
         # not saving the answer frees it in the common case (x**2: one array less per square)
         lambda g, ans, x, y: where(x > 0, g * power(x, y) * _safe_log(x), zeros_like(g)),
