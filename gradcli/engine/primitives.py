@@ -861,16 +861,31 @@ cosh = primitive(
 tanh = primitive(
     "tanh",
     np.tanh,
-    (lambda g, ans, x: g * _sech_squared(x),),
+    (lambda g, ans, x: _tanh_grad(g, x),),
     lambda sp, x: sp.tanh(x),
     "hyperbolic tangent",
     namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
 )
 
 
+def _tanh_grad(g, x):
+    """g * sech(x)**2. On numpy values (nothing records the backward pass) the product goes into
+    the sech**2 array just made, which nothing else holds: the same bits, one array fewer."""
+    s = _sech_squared(x)
+    if type(s) is np.ndarray and type(g) is np.ndarray and s.shape == g.shape:
+        if s.dtype == np.result_type(g, s):
+            return np.multiply(g, s, out=s)
+    return g * s
+
+
 def _np_sech_squared(x):
     with np.errstate(over="ignore"):  # cosh(1000) is inf, and 1 / inf**2 the exact 0 it rounds to
-        return (1 / np.square(np.cosh(x)))[()]
+        c = np.cosh(x)
+        if type(c) is not np.ndarray:
+            return (1 / np.square(c))[()]
+        # squared and inverted in cosh's own array (made here, held by nothing else)
+        np.square(c, out=c)
+        return np.divide(1, c, out=c)
 
 
 _sech_squared = primitive(
