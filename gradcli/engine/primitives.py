@@ -345,7 +345,7 @@ def unbroadcast(g, shape: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
-    return reshape(sum(g, axis=axes), shape) if axes else reshape(g, shape)
+    return _call(reshape, _call(sum, g, axis=axes) if axes else g, shape=shape)
 
 
 def _axes(axis, ndim: int) -> tuple:
@@ -360,7 +360,7 @@ def _kept(t, shape: tuple, axis, keepdims: bool):
     if keepdims:
         return t
     axes = _axes(axis, len(shape))
-    return reshape(t, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return _call(reshape, t, shape=tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
 def _mask(condition, like):
@@ -379,8 +379,20 @@ def _mul_no_nan(x, y):
     return where(y == 0, zeros_like(y), x * y)
 
 
+def _call(function: Callable, *inputs, **params):
+    """A primitive called by a gradient rule with parameters the rule built itself (shapes, axes
+    and permutations as tuples of ints): straight to `apply`, recorded as any call is, without
+    the checks that give a user's call a clear message (`bind_params`: most of a small call)."""
+    return apply(function.op, *inputs, **params)
+
+
+def _reshaped(t, shape: tuple):
+    """`t` in `shape`: itself when it has that shape already."""
+    return t if t.shape == shape else _call(reshape, t, shape=shape)
+
+
 def _swap_last(t):
-    return transpose(t, perm=tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
+    return _call(transpose, t, perm=tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
 
 
 def _matmul_grad(g, x, y, which: int):
@@ -392,8 +404,8 @@ def _matmul_grad(g, x, y, which: int):
     gm = g if x.ndim > 1 else expand_dims(g, -2)
     gm = gm if y.ndim > 1 else expand_dims(gm, -1)
     if which == 0:
-        return reshape(unbroadcast(gm @ _swap_last(ym), xm.shape), x.shape)
-    return reshape(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
+        return _reshaped(unbroadcast(gm @ _swap_last(ym), xm.shape), x.shape)
+    return _reshaped(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
 
 
 def _power_grad(g, x, y):
@@ -406,11 +418,12 @@ def _power_grad(g, x, y):
 
 
 def _reduce_grad(g, ans, x, axis=None, keepdims=False):
-    return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
+    return _call(broadcast_to, _kept(g, x.shape, axis, keepdims), shape=x.shape)
 
 
 def _mean_grad(g, ans, x, axis=None, keepdims=False):
-    count = float(np.prod([x.shape[a] for a in _axes(axis, x.ndim)]))  # Python float: keeps float32
+    # a Python float: keeps float32
+    count = float(math.prod([x.shape[a] for a in _axes(axis, x.ndim)]))
     return _reduce_grad(g, ans, x, axis, keepdims) / count
 
 
