@@ -27,8 +27,12 @@ class _NoGradient:
 NO_GRADIENT = _NoGradient()
 
 
-def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
-    """The chain rule, backwards over the record: one loop, no recursion."""
+def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool, unit=None) -> None:
+    """The chain rule, backwards over the record: one loop, no recursion.
+
+    `unit` is the default seed (ones of the target's shape, numpy values only) or None: where it
+    arrives unchanged at an op with `unit_grads`, the rule's product with it is skipped.
+    """
     # The hot loop of every gradient: methods are bound to local names once, and the shape check
     # is a plain comparison (`unbroadcast` is called only when the shapes differ).
     get, pop = grads.get, grads.pop
@@ -40,6 +44,7 @@ def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
         ans = out._value if raw else out
         args = [x._value for x in inputs] if raw else inputs
         rules = op.grads
+        units = op.unit_grads if g is unit else None
         for i, x in enumerate(inputs):
             xid = x._id
             if xid not in needed:
@@ -47,7 +52,12 @@ def walk(entries, grads: dict, needed: set, source_ids: set, raw: bool) -> None:
             rule = rules[i] if op.arity else op.rule(i)  # arity 0: variadic, one shared rule
             if rule is None:
                 continue
-            gx = rule(g, ans, *args, **kwargs)
+            if units is None:
+                gx = rule(g, ans, *args, **kwargs)
+            else:  # the seed of ones: the share itself, unless its shape or dtype differ
+                gx = units[i](ans, *args, **kwargs)
+                if gx.shape != g.shape or gx.dtype != g.dtype:
+                    gx = rule(g, ans, *args, **kwargs)
             shape = x._value.shape  # x.shape, for a tensor or a variable, without the property
             if gx.shape != shape:
                 if gx is NO_GRADIENT:

@@ -90,13 +90,38 @@ class Adam(Optimizer):
         beta_2_power = cast(self.beta_2) ** step
         m, v = self._slot(variable, "momentum"), self._slot(variable, "velocity")
         alpha = learning_rate * np.sqrt(cast(1) - beta_2_power) / (cast(1) - beta_1_power)
-        m.assign_add((gradient - m.numpy()) * cast(1 - self.beta_1))
-        v.assign_add((np.square(gradient) - v.numpy()) * cast(1 - self.beta_2))
+        # Keras's operations in Keras's order; each new value is computed in an array of its own
+        # that the variable then takes (`_into`), never written into a variable's array
+        m_old, v_old = m.numpy(), v.numpy()
+        m_step = np.subtract(gradient, m_old)
+        m_step = _into(m_step, np.multiply, m_step, cast(1 - self.beta_1))
+        m.assign(_into(m_step, np.add, m_old, m_step))  # m + (g - m) * (1 - beta_1)
+        v_step = np.square(gradient)
+        v_step = _into(v_step, np.subtract, v_step, v_old)
+        v_step = _into(v_step, np.multiply, v_step, cast(1 - self.beta_2))
+        v.assign(_into(v_step, np.add, v_old, v_step))
         if self.amsgrad:
             v_hat = self._slot(variable, "velocity_hat")
             v_hat.assign(np.maximum(v_hat.numpy(), v.numpy()))
             v = v_hat
-        variable.assign_sub((m.numpy() * alpha) / (np.sqrt(v.numpy()) + cast(self.epsilon)))
+        denominator = np.sqrt(v.numpy())
+        denominator = _into(denominator, np.add, denominator, cast(self.epsilon))
+        w_step = np.multiply(m.numpy(), alpha)
+        w_step = _into(w_step, np.divide, w_step, denominator)
+        variable.assign(_into(w_step, np.subtract, variable.numpy(), w_step))
+
+
+def _into(fresh, ufunc, *operands):
+    """ufunc(*operands) written into `fresh`, one of the operands: an array just made that
+    nothing else holds, when the result has its shape and dtype (the same bits as a new array).
+    Numpy scalars, the values of 0-d variables, are computed as usual."""
+    if (
+        type(fresh) is np.ndarray
+        and np.broadcast_shapes(*(np.shape(a) for a in operands)) == fresh.shape
+        and np.result_type(*operands) == fresh.dtype
+    ):
+        return ufunc(*operands, out=fresh)
+    return ufunc(*operands)
 
 
 class RMSprop(Optimizer):

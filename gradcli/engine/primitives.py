@@ -69,6 +69,11 @@ class Op:
     # forward rules: per input jvp(t, ans, *inputs, **params), or how `engine/forward.py` derives
     # them from `grads` ("diagonal", "linear", "reduction", "transposed"); None: by the op's kind
     jvps: Any = None
+    # per input, unit(ans, *inputs, **params): what the gradient rule gives when the gradient
+    # arriving is the default seed, ones of the output's shape, without multiplying by them (for
+    # multiply, the other input: 1 * y is y, bit for bit). Used on numpy values only; the walk
+    # falls back to the rule where the shortcut's shape or dtype is not the seed's
+    unit_grads: tuple | None = None
     differentiable: bool = field(init=False)
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -340,7 +345,7 @@ def unbroadcast(g, shape: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
-    return reshape(sum(g, axis=axes), shape) if axes else reshape(g, shape)
+    return _call(reshape, _call(sum, g, axis=axes) if axes else g, shape=shape)
 
 
 def _axes(axis, ndim: int) -> tuple:
@@ -355,7 +360,7 @@ def _kept(t, shape: tuple, axis, keepdims: bool):
     if keepdims:
         return t
     axes = _axes(axis, len(shape))
-    return reshape(t, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return _call(reshape, t, shape=tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
 def _mask(condition, like):
@@ -374,8 +379,20 @@ def _mul_no_nan(x, y):
     return where(y == 0, zeros_like(y), x * y)
 
 
+def _call(function: Callable, *inputs, **params):
+    """A primitive called by a gradient rule with parameters the rule built itself (shapes, axes
+    and permutations as tuples of ints): straight to `apply`, recorded as any call is, without
+    the checks that give a user's call a clear message (`bind_params`: most of a small call)."""
+    return apply(function.op, *inputs, **params)
+
+
+def _reshaped(t, shape: tuple):
+    """`t` in `shape`: itself when it has that shape already."""
+    return t if t.shape == shape else _call(reshape, t, shape=shape)
+
+
 def _swap_last(t):
-    return transpose(t, perm=tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
+    return _call(transpose, t, perm=tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
 
 
 def _matmul_grad(g, x, y, which: int):
@@ -387,16 +404,26 @@ def _matmul_grad(g, x, y, which: int):
     gm = g if x.ndim > 1 else expand_dims(g, -2)
     gm = gm if y.ndim > 1 else expand_dims(gm, -1)
     if which == 0:
-        return reshape(unbroadcast(gm @ _swap_last(ym), xm.shape), x.shape)
-    return reshape(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
+        return _reshaped(unbroadcast(gm @ _swap_last(ym), xm.shape), x.shape)
+    return _reshaped(unbroadcast(_swap_last(xm) @ gm, ym.shape), y.shape)
+
+
+def _power_grad(g, x, y):
+    """d/dx x**y, `g * y * x ** (y - 1)`; on numpy values with y = 2 (a square), x ** 1 is x
+    bit for bit, so that pass is skipped. Recorded (tensor) values keep the whole form: a higher
+    derivative in y needs `x ** (y - 1)`'s dependence on y."""
+    if isinstance(y, np.floating) and y == 2:  # a numpy scalar: the rule runs on numpy values
+        return g * y * x
+    return g * y * x ** (y - 1)
 
 
 def _reduce_grad(g, ans, x, axis=None, keepdims=False):
-    return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
+    return _call(broadcast_to, _kept(g, x.shape, axis, keepdims), shape=x.shape)
 
 
 def _mean_grad(g, ans, x, axis=None, keepdims=False):
-    count = float(np.prod([x.shape[a] for a in _axes(axis, x.ndim)]))  # Python float: keeps float32
+    # a Python float: keeps float32
+    count = float(math.prod([x.shape[a] for a in _axes(axis, x.ndim)]))
     return _reduce_grad(g, ans, x, axis, keepdims) / count
 
 
@@ -537,6 +564,7 @@ multiply = primitive(
     "x * y, elementwise with broadcasting",
     aliases=("mul",),
     **BINARY,
+    unit_grads=(lambda ans, x, y: y, lambda ans, x, y: x),
 )
 divide = primitive(
     "divide",
@@ -552,7 +580,7 @@ power = primitive(
     "power",
     np.power,
     (
-        lambda g, ans, x, y: g * y * x ** (y - 1),
+        lambda g, ans, x, y: _power_grad(g, x, y),
         # x ** y again rather than the saved answer: the exponent is rarely differentiated, and
         # not saving the answer frees it in the common case (x**2: one array less per square)
         lambda g, ans, x, y: where(x > 0, g * power(x, y) * _safe_log(x), zeros_like(g)),
@@ -846,16 +874,31 @@ cosh = primitive(
 tanh = primitive(
     "tanh",
     np.tanh,
-    (lambda g, ans, x: g * _sech_squared(x),),
+    (lambda g, ans, x: _tanh_grad(g, x),),
     lambda sp, x: sp.tanh(x),
     "hyperbolic tangent",
     namespaces=("tf", "tf.math", "tf.nn", "np", "math"),
 )
 
 
+def _tanh_grad(g, x):
+    """g * sech(x)**2. On numpy values (nothing records the backward pass) the product goes into
+    the sech**2 array just made, which nothing else holds: the same bits, one array fewer."""
+    s = _sech_squared(x)
+    if type(s) is np.ndarray and type(g) is np.ndarray and s.shape == g.shape:
+        if s.dtype == np.result_type(g, s):
+            return np.multiply(g, s, out=s)
+    return g * s
+
+
 def _np_sech_squared(x):
     with np.errstate(over="ignore"):  # cosh(1000) is inf, and 1 / inf**2 the exact 0 it rounds to
-        return (1 / np.square(np.cosh(x)))[()]
+        c = np.cosh(x)
+        if type(c) is not np.ndarray:
+            return (1 / np.square(c))[()]
+        # squared and inverted in cosh's own array (made here, held by nothing else)
+        np.square(c, out=c)
+        return np.divide(1, c, out=c)
 
 
 _sech_squared = primitive(

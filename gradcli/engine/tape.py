@@ -169,7 +169,7 @@ class GradientTape:
         flat_targets = nest.flatten(target)
         seeds = _seeds(flat_targets, output_gradients)
         flat_sources = _checked_sources(sources)
-        grads = self._backward(flat_targets, seeds, flat_sources)
+        grads = self._backward(flat_targets, seeds, flat_sources, ones=output_gradients is None)
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in flat_sources]
         return nest.pack_like(sources, results)
 
@@ -234,7 +234,9 @@ class GradientTape:
         diagonal = getitem(blocks, index=(np.arange(batch), np.arange(batch)))
         return reshape(diagonal, (batch, *target_shape[1:], *source_shape[1:]))
 
-    def _backward(self, targets: list, seeds: list, sources: list, final: bool = True) -> dict:
+    def _backward(
+        self, targets: list, seeds: list, sources: list, final: bool = True, ones: bool = False
+    ) -> dict:
         if self._entries is None:
             raise RuntimeError(_USED_MESSAGE)
         entries = self._entries
@@ -256,9 +258,13 @@ class GradientTape:
             # and is freed (for the walk's next arrays to reuse) as soon as the walk is past it
             seeds.clear()
             order = consumed(entries) if released else reversed(entries)
+            # the default seed of one target, ones, is multiplied in by no rule that can skip it
+            unit = None
+            if ones and raw and len(targets) == 1 and self._observer is None:
+                unit = grads.get(getattr(targets[0], "_id", None))
             if self._observer is not None:
                 order = observed(order, grads, self._observer)
-            walk(order, grads, needed, source_ids, raw)
+            walk(order, grads, needed, source_ids, raw, unit)
         finally:
             STATE.raw = False
             if paused and self._entries is not None:

@@ -118,7 +118,7 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
     reason, steps = STEP_LIMIT, 0
     if not (np.isfinite(f) and np.isfinite(norms[0])):  # a norm is finite iff every element is
         reason = DIVERGED
-    elif _converged(bounds, x, g, settings.tol):
+    elif _converged(bounds, x, g, settings.tol, norms[-1]):
         reason = CONVERGED
     while reason == STEP_LIMIT and steps < settings.steps:
         found = stepper.step(x, f, g)
@@ -137,7 +137,7 @@ def _minimize(request: Request, settings: Settings, progress) -> Minimum:
             reason = DIVERGED  # the answer stays the last finite point
             break
         x, f, g = x_new, f_new, g_new
-        if _converged(bounds, x, g, settings.tol):
+        if _converged(bounds, x, g, settings.tol, norms[-1]):
             reason = CONVERGED
         elif _settled(targets, settings.tol):
             # a target that stopped changing: converged where the gradient is small too; stuck
@@ -215,8 +215,11 @@ def _at_bounds(objective: Objective, bounds: steppers.Bounds, x: np.ndarray) -> 
     return tuple(label for label, at in zip(labels, on) if at)
 
 
-def _converged(bounds: steppers.Bounds, x, g, tol: float) -> bool:
-    return float(np.linalg.norm(bounds.projected_gradient(x, g))) <= tol
+def _converged(bounds: steppers.Bounds, x, g, tol: float, norm: float) -> bool:
+    """Whether the projected gradient's norm is at most tol (`norm`, g's, when nothing is held:
+    a pass over g fewer per step)."""
+    projected = bounds.projected_gradient(x, g)
+    return (norm if projected is g else float(np.linalg.norm(projected))) <= tol
 
 
 def _settled(targets: list, tol: float) -> bool:

@@ -111,6 +111,10 @@ class Objective:
     def _flat_gradient(self, grads: list) -> np.ndarray:
         if len(grads) == 1 and grads[0] is not None:  # one input: its gradient, flattened
             return np.ravel(value_of(grads[0])).astype(np.float64, copy=False)
+        if grads and all(g is not None for g in grads):  # every slice filled: no zeros first
+            return np.concatenate([np.ravel(value_of(g)) for g in grads]).astype(
+                np.float64, copy=False
+            )
         gradient = np.zeros(self.size)
         for i, g in enumerate(grads):
             if g is not None:

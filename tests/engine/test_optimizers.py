@@ -439,3 +439,21 @@ def test_five_float32_steps_match_keras_3_15(name):
         optimizer.apply_gradients([(2.0 * value + np.float32(0.5) * np.sin(value), x)])
         assert x.dtype == np.float32
         np.testing.assert_allclose(x.numpy(), expected, rtol=1e-6, atol=1e-7, err_msg=f"{step=}")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_a_step_never_changes_an_array_read_before_it(name):
+    # Adam computes each new value in an array of its own, in place; what a variable (or its
+    # slot) held before the step, and the gradient given, must stay as they were (tensors are
+    # immutable values)
+    w = gc.Variable(np.array([0.5, -1.0, 2.0]))
+    optimizer = getattr(gc.optimizers, name)(learning_rate=0.1)
+    gradient = np.array([0.3, -0.2, 0.1])
+    optimizer.apply_gradients([(gradient, w)])
+    held = [v.numpy() for v in optimizer.variables] + [w.numpy(), w.read_value().numpy()]
+    copies = [np.array(a, copy=True) for a in held]
+    optimizer.apply_gradients([(gradient, w)])
+    for before, now in zip(copies, held):
+        np.testing.assert_array_equal(before, now)
+    np.testing.assert_array_equal(gradient, [0.3, -0.2, 0.1])
+    assert not np.array_equal(w.numpy(), copies[-1])

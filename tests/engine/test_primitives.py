@@ -423,3 +423,25 @@ def test_power_exponent_gradient_is_zero_where_the_base_is_not_positive():
     dx, dy = grad_at(gc.pow, [-2.0, 0.0, 2.0], [2.0, 3.0, 3.0])
     assert dx.tolist() == [-4.0, 0.0, 12.0]
     assert dy[:2].tolist() == [0.0, 0.0] and dy[2] == pytest.approx(8 * math.log(2.0), rel=1e-15)
+
+
+UNIT_OPS = sorted(name for name, op in REGISTRY.items() if op.unit_grads is not None)
+
+
+@pytest.mark.parametrize("name", UNIT_OPS)
+@pytest.mark.parametrize("seed", range(12))
+def test_a_unit_share_gives_the_bits_of_the_rule_with_ones(name, seed):
+    # `unit_grads` lets the walk skip the product with the default seed: every op declaring it
+    # must give, for random (broadcast) inputs, the same bits, shapes and dtypes as an explicit
+    # seed of ones, which goes through its rules
+    op, _rng, args, params, sources = draw(name, seed)
+    tensors = [gc.constant(a) for a in args]
+    watched = [tensors[i] for i in sources]
+    with GradientTape(persistent=True) as tape:
+        tape.watch(watched)
+        out = call(op, tensors, params)
+    default = tape.gradient(out, watched)
+    explicit = tape.gradient(out, watched, output_gradients=np.ones(out.shape, out.dtype))
+    for got, want in zip(default, explicit):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

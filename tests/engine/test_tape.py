@@ -680,3 +680,58 @@ def test_a_custom_step_names_its_call_and_the_entries_recorded_inside_it():
     inside = [e[0].name for e in entries[index - back : index - back + count]]
     assert inside == ["identity", "exp", "multiply", "identity", "multiply", "add"]
     assert custom_step(entries[-1][0]) is None
+
+
+# ---------------------------------------------------------------- the default seed's shortcut
+
+
+def _seed_cases():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 3))
+    b = rng.standard_normal(3)
+    return {
+        "elementwise product": (lambda x, y: gc.sin(x) * gc.exp(-(y**2)), a, a + 1),
+        "broadcast product": (lambda x, y: x * y, a, b),
+        "float32 times float64": (lambda x, y: x * y, a.astype(np.float32), a),
+        "through add and identity": (lambda x, y: gc.identity(x * y) + x, a, a * 2),
+        "a source as the target": (lambda x, y: x, a, a),
+        "zeros, infinities and nan": (
+            lambda x, y: x * y,
+            np.array([0.0, -0.0, np.inf, np.nan]),
+            np.array([-0.0, 5e-324, -np.inf, 1.0]),
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(_seed_cases()))
+def test_the_default_seed_gives_the_bits_of_an_explicit_seed_of_ones(case):
+    # the walk skips multiplying by the default seed where a rule's product with ones is exact;
+    # an explicit seed of ones goes through every rule: both must give the same bits and dtypes
+    f, a, b = _seed_cases()[case]
+    x, y = gc.Variable(a), gc.Variable(b)
+    with gc.GradientTape(persistent=True) as tape:
+        out = f(x, y)
+    ones = np.ones(out.shape, dtype=out.dtype)
+    with np.errstate(all="ignore"):
+        default = tape.gradient(out, [x, y])
+        explicit = tape.gradient(out, [x, y], output_gradients=gc.constant(ones))
+    for got, want in zip(default, explicit):
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_a_square_s_gradient_keeps_its_dependence_on_the_exponent():
+    # numpy values skip `x ** (y - 1)` for y = 2 (it is x); a recorded backward pass must not:
+    # d/dy (d/dx x**y) = x**(y - 1) * (1 + y*log(x)), at x = 3, y = 2: 3 * (1 + 2*log(3))
+    x, y = gc.Variable(3.0), gc.Variable(2.0)
+    with gc.GradientTape() as outer:
+        with gc.GradientTape() as inner:
+            z = x**y
+        dz_dx = inner.gradient(z, x)
+    assert value(dz_dx) == 6.0
+    assert value(outer.gradient(dz_dx, y)) == pytest.approx(3 * (1 + 2 * math.log(3)), rel=1e-15)
+    with gc.GradientTape() as tape:
+        z = gc.Variable(np.array([3.0, -0.5, 0.0])) ** 2.0
+    assert value(tape.gradient(z, tape.watched_variables()[0])) == [6.0, -1.0, 0.0]
