@@ -1702,7 +1702,7 @@ _scatter = primitive(
 
 # ---------------------------------------------------------------- names
 
-CONSTANTS = {"pi": np.pi, "e": np.e}
+CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan}
 CONSTANT_NAMESPACES = ("np", "math", "numpy")
 
 

@@ -22,6 +22,7 @@ from gradcli.engine.primitives import Op
 
 from .backend import describe, value_of
 from .forward import ForwardBackend, run_forward
+from .reach import operations_reaching
 from .records import Evaluation, HessianResult, Kink, Request, finite
 from .tolerances import machine_eps
 
@@ -80,6 +81,7 @@ class _KinkBackend(ForwardBackend):
     def __init__(self, request: Request):
         super().__init__(request)
         self.found: dict[str, str] = {}  # "abs() at 0" -> the registry's convention
+        self.spans: dict[str, list] = {}  # "abs() at 0" -> the nodes applied there
 
     def apply(self, op: Op, inputs: list, params: dict, node):
         out = super().apply(op, inputs, params, node)
@@ -88,7 +90,9 @@ class _KinkBackend(ForwardBackend):
             values = [np.asarray(value_of(x)) for x in inputs]
             with np.errstate(all="ignore"):
                 if test[0](values, params):
-                    self.found.setdefault(f"{describe(op, node)} {test[1]}", op.convention)
+                    label = f"{describe(op, node)} {test[1]}"
+                    self.found.setdefault(label, op.convention)
+                    self.spans.setdefault(label, []).append(node.span)
         return out
 
 
@@ -120,18 +124,19 @@ def _may_kink(request: Request) -> bool:
     return False
 
 
-def _kink_operations(request: Request) -> dict[str, str]:
-    """The operations the program applies at one of their kinks: "abs() at 0" -> convention."""
+def _kink_operations(request: Request) -> tuple[dict[str, str], dict[str, list]]:
+    """The operations the program applies at one of their kinks: "abs() at 0" -> convention,
+    and "abs() at 0" -> the spans of the nodes applied there."""
     from gradcli.language.walker import Walker
 
     if not _may_kink(request):
-        return {}
+        return {}, {}
     backend = _KinkBackend(request)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         env, deps = backend.declare()
         Walker(request.program, backend, env, deps).run()
-    return backend.found
+    return backend.found, backend.spans
 
 
 def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
@@ -140,7 +145,7 @@ def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
     found = _prepare(request, evaluation)
     if found is None:
         return ()
-    base, sources, operations, conventions = found
+    base, sources, said = found
     kinks = []
     for source, x0 in sources.items():
         eps = machine_eps(request, x0.dtype)
@@ -155,6 +160,7 @@ def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
                 left, right = sides[number][0]
                 if _differ(left, right):
                     value = float(np.asarray(gradient, dtype=np.float64)[index])
+                    operations, conventions = said(number, None, source, x0, index)
                     kinks.append(
                         Kink(
                             result.target, _label(source, x0, index), float(x0[index]),
@@ -171,7 +177,7 @@ def find_jacobian_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink,
     found = _prepare(request, evaluation)
     if found is None:
         return ()
-    base, sources, operations, conventions = found
+    base, sources, said = found
     kinks = []
     for source, x0 in sources.items():
         eps = machine_eps(request, x0.dtype)
@@ -189,6 +195,7 @@ def find_jacobian_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink,
                     element = tuple(int(i) for i in np.unravel_index(flat, shape))
                     if np.isfinite(values[element]) and _differ(left, right):
                         entry = float(np.asarray(jacobian, dtype=np.float64)[element + index])
+                        operations, conventions = said(number, element, source, x0, index)
                         kinks.append(
                             Kink(
                                 result.target, _label(source, x0, index), float(x0[index]),
@@ -206,12 +213,13 @@ def find_hessian_kinks(request: Request, result: HessianResult) -> tuple[Kink, .
     found = _prepare(request, result.evaluation) if finite(target.value) else None
     if found is None:
         return ()
-    base, sources, operations, conventions = found
+    base, sources, said = found
     kinks = []
     for b, x0 in sources.items():
         eps = machine_eps(request, x0.dtype)
         for index in np.ndindex(x0.shape):
             sides = _sides(_gradients_at(request, base, sources, b, x0, index), x0, index, eps)
+            operations, conventions = said(0, None, b, x0, index)
             for number, (a, a0) in enumerate(sources.items()):
                 block = result.blocks.get(a, {}).get(b)
                 if block is None:
@@ -231,16 +239,17 @@ def find_hessian_kinks(request: Request, result: HessianResult) -> tuple[Kink, .
 
 
 def _prepare(request: Request, evaluation: Evaluation):
-    """(the base forward run, the movable sources, the operations at a kink, their
-    conventions), or None when there is nothing to move or no operation is at a kink."""
+    """(the base forward run, the movable sources, (target number, element or None) -> the
+    operations at a kink that reach it and their conventions), or None when there is nothing to
+    move or no operation is at a kink."""
     sources = _movable_sources(request, evaluation)
     if not sources or sum(x0.size for x0 in sources.values()) > MAX_ELEMENTS:
         return None
-    found = _kink_operations(request)
+    found, spans = _kink_operations(request)
     if not found:
         return None
-    conventions = tuple(dict.fromkeys(c for c in found.values() if c))
-    return run_forward(request), sources, tuple(found), conventions
+    base = run_forward(request)
+    return base, sources, operations_reaching(request, base, found, spans)
 
 
 def _label(source: str, x0: np.ndarray, index: tuple) -> str:

@@ -33,17 +33,18 @@ def sentence(kink, several: bool = False, of: str | None = None) -> str:
         function = f"the derivative by {kink.gradient_of}"
         of, shown = f" of {function}", "second derivative"
     conventions = f" ({'; '.join(kink.conventions)})" if kink.conventions else ""
+    # + 0.0: a zero entry is said 0, not -0 (the table keeps TensorFlow's signed zero)
     infinite = [side is not None and math.isinf(side) for side in (kink.left, kink.right)]
     if all(infinite):  # both one-sided differences grow without bound: a jump
         return (
             f"note: {kink.source} = {short(kink.at)} is a jump{of} ({', '.join(kink.operations)}):"
             f" {function} is not continuous there; the {shown} shown, "
-            f"{short(kink.gradient)}, is TensorFlow's convention there{conventions}"
+            f"{short(kink.gradient + 0.0)}, is TensorFlow's convention there{conventions}"
         )
     return (
         f"note: {kink.source} = {short(kink.at)} is a kink{of} ({', '.join(kink.operations)}): "
         f"the derivative from the left is {_side(kink.left)}, from the right "
-        f"{_side(kink.right)}; the {shown} shown, {short(kink.gradient)}, is TensorFlow's "
+        f"{_side(kink.right)}; the {shown} shown, {short(kink.gradient + 0.0)}, is TensorFlow's "
         f"convention there{conventions}"
     )
 

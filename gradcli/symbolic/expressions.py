@@ -276,17 +276,55 @@ def _printer(sp):
                 return f"e**{shown}" if power.is_Integer and power > 0 else f"e**({shown})"
 
             def _print_Piecewise(self, expr):  # where(x >= 1, 2*x, 1), as gradcli writes it
-                *pieces, (otherwise, last) = expr.args
-                if last is not sp.true or not all(c.is_Relational for _, c in pieces):
-                    return self._print_Basic(expr)
-                shown = self._print(otherwise)
-                for value, condition in reversed(pieces):
-                    shown = f"where({self._relation(condition)}, {self._print(value)}, {shown})"
+                shown = "nan"  # where no piece holds, sympy's Piecewise is not defined
+                for value, condition in reversed(expr.args):
+                    shown = self._where(condition, self._print(value), shown)
                 return shown
+
+            def _where(self, condition, then: str, otherwise: str) -> str:
+                """`then` where `condition` holds, else `otherwise`, with the language's one
+                choice, `where` of a comparison: (a | b) picks `then` at a, else tries b;
+                (a & b) tries b where a holds; ~a swaps the two."""
+                if condition is sp.true or condition is sp.false:
+                    return then if condition is sp.true else otherwise
+                if isinstance(condition, (sp.Or, sp.And)):
+                    first, *rest = condition.args
+                    rest = condition.func(*rest)
+                    if isinstance(condition, sp.Or):
+                        return self._where(first, then, self._where(rest, then, otherwise))
+                    return self._where(first, self._where(rest, then, otherwise), otherwise)
+                if isinstance(condition, sp.Not):
+                    return self._where(condition.args[0], otherwise, then)
+                if isinstance(condition, sp.Contains):  # x in an interval: its inequalities
+                    relational = condition.args[1].as_relational(condition.args[0])
+                    return self._where(relational, then, otherwise)
+                if not condition.is_Relational:  # Xor, Implies, ...: as and, or, not
+                    return self._where(condition.to_nnf(), then, otherwise)
+                return f"where({self._relation(condition)}, {then}, {otherwise})"
 
             def _relation(self, condition) -> str:
                 left, right = (self._print(side) for side in condition.args)
                 return f"{left} {condition.rel_op} {right}"  # Eq is ==, Ne is !=
+
+            def _print_Heaviside(self, expr):  # its value at 0 is its second argument
+                u, at_zero = expr.args
+                shown = f"where({self._print(u)} > 0, 1, {self._print(at_zero)})"
+                return f"where({self._print(u)} < 0, 0, {shown})"
+
+            def _print_Infinity(self, expr):
+                return "inf"
+
+            def _print_NegativeInfinity(self, expr):
+                return "-inf"
+
+            def _print_NaN(self, expr):
+                return "nan"
+
+            def _print_BooleanTrue(self, expr):
+                return "True"
+
+            def _print_BooleanFalse(self, expr):
+                return "False"
 
             def _print_Max(self, expr):
                 return f"max({self.stringify(expr.args, ', ')})"

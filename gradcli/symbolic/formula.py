@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradcli.engine.primitives import FORWARD_ON_OBJECTS, Op
-from gradcli.errors import GradcliError
+from gradcli.errors import GradcliError, NotRealError
 from gradcli.language.walker import Walker
 from gradcli.program.records import Request
 
@@ -98,7 +98,29 @@ class FormulaBackend(SympyBackend):
         out = super().apply(op, inputs, params, node)
         if self.sp.__name__ == "sympy":  # symengine's formulas (`fast`) know no assumptions
             require_real(self.sp, op.name, node, self.read(out), self.request.program.source)
+            self._require_finite(inputs, out, node)
         return out
+
+    def _require_finite(self, inputs: list, out, node) -> None:
+        """NotRealError where an input's value is swallowed by an infinity (x + inf, x*inf,
+        maximum(x, inf)): the formula is infinite for every input, so there is nothing to
+        differentiate. An infinity of constants alone (-inf, exp(-inf)) stays a value."""
+        infinite = [
+            getattr(v, "has", lambda *a: False)(self.sp.oo, -self.sp.oo)
+            for v in self.read(out).ravel()
+        ]
+        if not any(infinite):
+            return
+        names = set()
+        for value in inputs:
+            for item in np.ravel(self.read(value)):
+                names |= {str(s) for s in getattr(item, "free_symbols", ())}
+        if names:
+            source = self.request.program.source
+            text = source[node.span.start : node.span.end]
+            every = ", ".join(sorted(names))
+            message = f"{text} is not a finite real number: it is infinite for every {every}"
+            raise NotRealError(message, span=node.span, source=source)
 
     def _power_convention(self, base, exponent):
         return [base, exponent]

@@ -141,6 +141,8 @@ def _receive_comparison(worker, budget: float) -> dict:
         return symbolic
     if "error" in first:
         symbolic["why"] = first["error"]
+        if first.get("class") == "NotRealError":  # said with its caret if no point compares
+            symbolic["not_real"] = first
         return symbolic
     symbolic["derivative"] = first["derivative"]
     symbolic["difference"], symbolic["why"] = "unknown", f"sympy ran out of time ({budget:g} s)"
@@ -168,6 +170,8 @@ def verdict(claim: Claim, numeric: dict, symbolic: dict) -> str:
     if symbolic["difference"] == "nonzero":
         return "wrong"
     if numeric["checked"] == 0 and symbolic["difference"] != "zero":
+        if symbolic.get("not_real"):  # maximum(x, arccos(2)): nan everywhere, and why
+            raise failure(symbolic["not_real"])
         raise UsageError(
             "found no point where EXPR, its derivative and ANSWER are all finite; "
             "give one with --NAME VALUE"

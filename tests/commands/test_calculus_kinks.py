@@ -62,7 +62,7 @@ def test_jacobian_table_names_the_output_of_each_kink():
     result = gradcli("jacobian", "[abs(x), relu(x - y)]", "--x", "0", "--y", "0")
     text = " ".join(result.stdout.split())
     assert (
-        "note: x = 0 is a kink of relu(x - y) (abs() at 0, relu() at 0): the derivative from "
+        "note: x = 0 is a kink of relu(x - y) (relu() at 0): the derivative from "
         "the left is 0, from the right 1; the Jacobian entry shown, 0, is TensorFlow's "
         "convention there"
     ) in text

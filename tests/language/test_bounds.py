@@ -154,6 +154,8 @@ def test_a_program_cannot_make_a_value_of_too_many_dimensions(source):
         ("reduce_sum", "function or constant of the language"),
         ("dense", "function or constant of the language"),
         ("pi", "function or constant of the language"),
+        ("inf", "function or constant of the language"),
+        ("nan", "function or constant of the language"),
         ("1a", "not a valid input name"),
         ("a-b", "not a valid input name"),
         ("x.y", "not a valid input name"),
@@ -165,7 +167,7 @@ def test_a_name_no_program_can_refer_to_is_undeclarable(name, reason):
     assert reason in undeclarable(name)
 
 
-@pytest.mark.parametrize("name", ["x", "x1", "_w", "learning_rate", "match", "zeros", "inf"])
+@pytest.mark.parametrize("name", ["x", "x1", "_w", "learning_rate", "match", "zeros", "infinity"])
 def test_ordinary_names_are_declarable(name):
     assert undeclarable(name) is None
     assert name not in SPELLINGS
