@@ -299,7 +299,11 @@ def _printer(sp):
                     relational = condition.args[1].as_relational(condition.args[0])
                     return self._where(relational, then, otherwise)
                 if not condition.is_Relational:  # Xor, Implies, ...: as and, or, not
-                    return self._where(condition.to_nnf(), then, otherwise)
+                    normal = condition.to_nnf()
+                    if normal != condition:
+                        return self._where(normal, then, otherwise)
+                    # an atom (where(c, ...) of a value c): the language reads it as c != 0
+                    return f"where({self._print(condition)}, {then}, {otherwise})"
                 return f"where({self._relation(condition)}, {then}, {otherwise})"
 
             def _relation(self, condition) -> str:

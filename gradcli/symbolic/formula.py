@@ -337,7 +337,8 @@ def derivative_rules(op: Op) -> list[tuple[str, str | None]] | None:
     if found is None:
         return None
     _, derivatives = found
-    return [(str(s), None if d is None else import_sympy().sstr(d)) for s, d in derivatives]
+    sp = import_sympy()  # written in gradcli's language (abs, where, e), as diff answers
+    return [(str(s), None if d is None else plain_text(sp, d)) for s, d in derivatives]
 
 
 @functools.cache
@@ -378,13 +379,14 @@ def _form_symbols(sp, op: Op, names: str = "xyz") -> list:
 
 
 def form_text(op: Op) -> str | None:
-    """The primitive's sympy form written out, e.g. `1/(exp(-x) + 1)` for sigmoid."""
+    """The primitive's sympy form written out in gradcli's language, e.g. `1/(exp(-x) + 1)` for
+    sigmoid, `where(x > 0, x, 0)` for relu."""
     if op.sympy is None or op.sympy == FORWARD_ON_OBJECTS or op.variadic or op.params:
         return None
     if op.kind not in ("elementwise", "other"):
         return None
     sp = import_sympy()
-    return sp.sstr(_basic(sp, op.sympy(sp, *_form_symbols(sp, op))))
+    return plain_text(sp, _basic(sp, op.sympy(sp, *_form_symbols(sp, op))))
 
 
 def _basic(sp, value):

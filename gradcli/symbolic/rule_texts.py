@@ -3,7 +3,7 @@ not edit. The rule texts of `gradcli functions` (CATALOG: name -> (form, derivat
 rule)) and `gradcli tape` (TAPE: name -> per input, (symbols, words) or None), with the
 fingerprint of the sources they were derived from (see rule_cache.py)."""
 
-FINGERPRINT = 'e0e2d7efaed40a7b37ff99f33a8c0db5fbe0bf576f138f4a9c745c7650ae0a21'
+FINGERPRINT = '1f8c05566e4b9716ecf1be4c224c1a733a446ffdd49e3bcc8d4dad30aa49b26a'
 
 CATALOG = {
     'add': ('x + y', 'd/dx: 1; d/dy: 1'),
@@ -11,8 +11,8 @@ CATALOG = {
     'multiply': ('x*y', 'd/dx: y; d/dy: x'),
     'divide': ('x/y', 'd/dx: 1/y; d/dy: -x/y**2'),
     'power': ('x**y', 'd/dx: x**(y - 1)*y; d/dy: x**y*log(x)'),
-    'maximum': ('Piecewise((x, x >= y), (y, True))', 'd/dx: Piecewise((1, x >= y), (0, True)); d/dy: Piecewise((0, x >= y), (1, True))'),
-    'minimum': ('Piecewise((x, x <= y), (y, True))', 'd/dx: Piecewise((1, x <= y), (0, True)); d/dy: Piecewise((0, x <= y), (1, True))'),
+    'maximum': ('where(x >= y, x, y)', 'd/dx: where(x >= y, 1, 0); d/dy: where(x >= y, 0, 1)'),
+    'minimum': ('where(x <= y, x, y)', 'd/dx: where(x <= y, 1, 0); d/dy: where(x <= y, 0, 1)'),
     'matmul': (None, None),
     'negative': ('-x', '-1'),
     'exp': ('exp(x)', 'exp(x)'),
@@ -23,7 +23,7 @@ CATALOG = {
     'expm1': ('exp(x) - 1', 'exp(x)'),
     'sqrt': ('sqrt(x)', '1/(2*sqrt(x))'),
     'square': ('x**2', '2*x'),
-    'abs': ('Abs(x)', 'sign(x)'),
+    'abs': ('abs(x)', 'sign(x)'),
     'sign': ('sign(x)', '0'),
     'sin': ('sin(x)', 'cos(x)'),
     'cos': ('cos(x)', '-sin(x)'),
@@ -45,13 +45,13 @@ CATALOG = {
     'arctanh': ('atanh(x)', '1/(1 - x**2)'),
     'sigmoid': ('1/(1 + exp(-x))', 'exp(-x)/(1 + exp(-x))**2'),
     'softplus': ('log(exp(x) + 1)', 'exp(x)/(exp(x) + 1)'),
-    'relu': ('Piecewise((x, x > 0), (0, True))', 'Piecewise((1, x > 0), (0, True))'),
-    'elu': ('Piecewise((x, x > 0), (exp(x) - 1, True))', 'Piecewise((1, x > 0), (exp(x), True))'),
+    'relu': ('where(x > 0, x, 0)', 'where(x > 0, 1, 0)'),
+    'elu': ('where(x > 0, x, exp(x) - 1)', 'where(x > 0, 1, exp(x))'),
     'leaky_relu': (None, None),
     'gelu': (None, None),
     'erf': ('erf(x)', '2*exp(-x**2)/sqrt(pi)'),
-    'clip': ('Piecewise((y, (y > z) | (x < y)), (z, x > z), (x, True))', 'd/dx: Piecewise((0, (x > z) | (y > z) | (x < y)), (1, True)); d/dy: Piecewise((1, (y > z) | (x < y)), (0, True)); d/dz: Piecewise((0, (y > z) | (x < y)), (1, x > z), (0, True))'),
-    'where': ('Piecewise((y, x), (z, True))', 'd/dx: none; d/dy: Piecewise((1, x), (0, True)); d/dz: Piecewise((0, x), (1, True))'),
+    'clip': ('where(y > z, y, where(x < y, y, where(x > z, z, x)))', 'd/dx: where(x > z, 0, where(y > z, 0, where(x < y, 0, 1))); d/dy: where(y > z, 1, where(x < y, 1, 0)); d/dz: where(y > z, 0, where(x < y, 0, where(x > z, 1, 0)))'),
+    'where': ('where(x, y, z)', 'd/dx: none; d/dy: where(x, 1, 0); d/dz: where(x, 0, 1)'),
     'identity': ('x', '1'),
     'stop_gradient': ('x', 'no gradient'),
     'less': (None, 'no gradient'),

@@ -83,3 +83,22 @@ def test_piecewise_forms_paste_back(expr):
 def test_or_conditions_become_nested_where():
     result = gradcli("diff", "clip(x, -1, 1)", "--plain")
     assert result.stdout.splitlines()[0] == "where(x > 1, 0, where(x < -1, 0, 1))"
+
+
+def test_a_condition_that_is_a_value_prints_as_itself():
+    # where(c, ...) of a value c: its Piecewise condition is an atom (not a comparison), which
+    # once sent the printer into endless recursion ("sympy failed: RecursionError")
+    done = gradcli("diff", "where(y, x**2, x)", "--wrt", "x", "--plain")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "where(y, 2*x, 1)"
+    checked = gradcli("check", "where(y, x**2, x)", "--expect", "where(y, 2*x, 1)", "--wrt", "x")
+    assert checked.exit_code == 0 and checked.output.startswith("right"), checked.output
+
+
+def test_the_catalogue_writes_rules_in_the_language():
+    # gradcli functions (and the README's table) show each rule as diff --plain would
+    done = gradcli("functions", "--plain")
+    assert done.exit_code == 0
+    for sympy_only in ("Piecewise", "Abs(", "Heaviside", "DiracDelta"):
+        assert sympy_only not in done.output
+    assert "relu(x) -> where(x > 0, 1, 0)" in done.output
