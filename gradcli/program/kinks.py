@@ -142,38 +142,19 @@ def _kink_operations(request: Request) -> tuple[dict[str, str], dict[str, list]]
 def find_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
     """Every (target, source element) at a kink: its one-sided derivatives and the tape's value.
     Nothing when no operation is at a kink, or the sources have over MAX_ELEMENTS elements."""
-    found = _prepare(request, evaluation)
-    if found is None:
-        return ()
-    base, sources, said = found
-    kinks = []
-    for source, x0 in sources.items():
-        eps = machine_eps(request, x0.dtype)
-        for index in np.ndindex(x0.shape):
-            sides = _sides(
-                _values_at(request, base, source, x0, index, summed=True), x0, index, eps
-            )
-            for number, result in enumerate(evaluation.results):
-                gradient = result.gradients.get(source)
-                if gradient is None or not finite(result.value):
-                    continue
-                left, right = sides[number][0]
-                if _differ(left, right):
-                    value = float(np.asarray(gradient, dtype=np.float64)[index])
-                    operations, conventions = said(number, None, source, x0, index)
-                    kinks.append(
-                        Kink(
-                            result.target, _label(source, x0, index), float(x0[index]),
-                            operations, conventions, left, right, value,
-                        )
-                    )  # fmt: skip
-    return tuple(kinks)
+    return _find(request, evaluation, per_element=False)
 
 
 def find_jacobian_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink, ...]:
     """As `find_kinks`, per element of each target: the one-sided derivatives of that element
     (a row of the Jacobian) by each source element, where the two sides differ; `gradient` is
     the Jacobian's entry."""
+    return _find(request, evaluation, per_element=True)
+
+
+def _find(request: Request, evaluation: Evaluation, per_element: bool) -> tuple[Kink, ...]:
+    """The kinks of the sum of each target's elements (grad's), or of each element (a
+    Jacobian's, `per_element`): one pair of one-sided differences per source element moved."""
     found = _prepare(request, evaluation)
     if found is None:
         return ()
@@ -182,27 +163,38 @@ def find_jacobian_kinks(request: Request, evaluation: Evaluation) -> tuple[Kink,
     for source, x0 in sources.items():
         eps = machine_eps(request, x0.dtype)
         for index in np.ndindex(x0.shape):
-            sides = _sides(
-                _values_at(request, base, source, x0, index, summed=False), x0, index, eps
-            )
+            moved = _values_at(request, base, source, x0, index, summed=not per_element)
+            sides = _sides(moved, x0, index, eps)
             for number, result in enumerate(evaluation.results):
-                jacobian = result.gradients.get(source)
-                if jacobian is None:
+                gradient = result.gradients.get(source)
+                if gradient is None:
                     continue
-                shape = np.shape(result.value)
-                values = np.asarray(result.value, dtype=np.float64)
-                for flat, (left, right) in enumerate(sides[number]):
-                    element = tuple(int(i) for i in np.unravel_index(flat, shape))
-                    if np.isfinite(values[element]) and _differ(left, right):
-                        entry = float(np.asarray(jacobian, dtype=np.float64)[element + index])
-                        operations, conventions = said(number, element, source, x0, index)
-                        kinks.append(
-                            Kink(
-                                result.target, _label(source, x0, index), float(x0[index]),
-                                operations, conventions, left, right, entry, element=element,
-                            )
-                        )  # fmt: skip
+                for element, (left, right), defined in _entries(result, sides[number], per_element):
+                    if not (defined and _differ(left, right)):
+                        continue
+                    at = index if element is None else element + index
+                    entry = float(np.asarray(gradient, dtype=np.float64)[at])
+                    operations, conventions = said(number, element, source, x0, index)
+                    kinks.append(
+                        Kink(
+                            result.target, _label(source, x0, index), float(x0[index]),
+                            operations, conventions, left, right, entry, element=element,
+                        )
+                    )  # fmt: skip
     return tuple(kinks)
+
+
+def _entries(result, sides: list, per_element: bool):
+    """(the target's element, or None for the sum of them all; its one-sided derivatives;
+    whether the target is finite there), for each entry a kink can be of."""
+    if not per_element:
+        yield None, sides[0], finite(result.value)
+        return
+    shape = np.shape(result.value)
+    values = np.asarray(result.value, dtype=np.float64)
+    for flat, pair in enumerate(sides):
+        element = tuple(int(i) for i in np.unravel_index(flat, shape))
+        yield element, pair, bool(np.isfinite(values[element]))
 
 
 def find_hessian_kinks(request: Request, result: HessianResult) -> tuple[Kink, ...]:
