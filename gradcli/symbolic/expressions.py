@@ -244,8 +244,9 @@ def _factor_holds_function(sp, expr) -> bool:
 def plain_text(sp, expr, **settings) -> str:
     """`expr` written in gradcli's own language: e for Euler's number, abs, max and min (sympy's
     E, Abs, Max, Min are not names a user can type), so it can be pasted back as an answer.
-    `settings`: sympy's StrPrinter's (order="none": as written)."""
-    return _printer(sp)(settings).doprint(expr)
+    `settings`: sympy's StrPrinter's (order="none": as written). Floats are written without
+    trailing zeros (0.3, not 0.300000000000000), as the answers they stand beside are."""
+    return _printer(sp)({"full_prec": False, **settings}).doprint(expr)
 
 
 def text(sp, expr) -> str:

@@ -33,7 +33,16 @@ from gradcli.record import replace
 
 from .translate import is_intermediate
 
-__all__ = ["Clock", "gradients", "hessian", "jacobian", "orders", "source_value"]
+__all__ = [
+    "Clock",
+    "central_moves",
+    "difference_directions",
+    "gradients",
+    "hessian",
+    "jacobian",
+    "orders",
+    "source_value",
+]
 
 DIRECTIONS = 3  # random directions for a larger source
 MAX_ELEMENTWISE = 32  # a Jacobian's or Hessian's source this small is moved one element at a time
@@ -110,7 +119,9 @@ def _unit_vector(v: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else np.ones(v.shape) / np.sqrt(v.size)
 
 
-def _directions(x0: np.ndarray, rng, elementwise: int = MAX_ELEMENTWISE) -> tuple[list, str]:
+def difference_directions(
+    x0: np.ndarray, rng, elementwise: int = MAX_ELEMENTWISE
+) -> tuple[list, str]:
     """Every element's unit vector for a source of at most `elementwise` elements, else
     DIRECTIONS random unit vectors from `rng`; and what the comparison is, in words."""
     if x0.size <= elementwise:
@@ -121,7 +132,7 @@ def _directions(x0: np.ndarray, rng, elementwise: int = MAX_ELEMENTWISE) -> tupl
     return directions, f"along {DIRECTIONS} random directions"
 
 
-def _moves(x0: np.ndarray, h: float, directions: list) -> Iterator[tuple]:
+def central_moves(x0: np.ndarray, h: float, directions: list) -> Iterator[tuple]:
     """Per direction d: x0 + h d and x0 - h d in the source's dtype, and the step between them
     in float64, as the dtype rounded it."""
     for d in directions:
@@ -173,7 +184,7 @@ def gradients(request: Request, base: ForwardRun, wanted: dict, clock: Clock = U
                 checks[key] = Check("finite-difference", None, np.zeros(0), error, agrees)
             continue
         eps, h = _step_size(x0, request)
-        directions, what = _directions(x0, rng, elementwise=1)
+        directions, what = difference_directions(x0, rng, elementwise=1)
         if not clock.affords(2 * len(directions)):
             checks.update({key: clock.not_checked() for key in keys})
             continue
@@ -181,7 +192,7 @@ def gradients(request: Request, base: ForwardRun, wanted: dict, clock: Clock = U
         along = {key: [] for key in keys}
         noise = {key: 0.0 for key in keys}
         try:
-            for plus, minus, step in _moves(x0, h, directions):
+            for plus, minus, step in central_moves(x0, h, directions):
                 f_plus = clock.timed(_target_sums, request, base, {**held, source: plus})
                 f_minus = clock.timed(_target_sums, request, base, {**held, source: minus})
                 for key in keys:
@@ -221,13 +232,13 @@ def jacobian(
     if not _movable(x0) or x0.size == 0:
         return None
     eps, h = _step_size(x0, request)
-    directions, what = _directions(x0, np.random.default_rng(0))
+    directions, what = difference_directions(x0, np.random.default_rng(0))
     if not clock.affords(2 * len(directions)):
         return clock.not_checked()
     held = _held(request, base)
     estimates, along, noise = [], [], 0.0
     try:
-        for plus, minus, step in _moves(x0, h, directions):
+        for plus, minus, step in central_moves(x0, h, directions):
             f_plus = clock.timed(_value_at, request, base, target, {**held, source: plus})
             f_minus = clock.timed(_value_at, request, base, target, {**held, source: minus})
             estimates.append((f_plus - f_minus) / (2 * h))
@@ -265,7 +276,7 @@ def orders(
         if not _movable(x0):
             continue
         eps, h = _step_size(x0, request)
-        ((plus, minus, step),) = _moves(x0, h, [np.ones(x0.shape)])
+        ((plus, minus, step),) = central_moves(x0, h, [np.ones(x0.shape)])
         if (source, 1) not in lower and not clock.affords(2 * TAPE_RUNS * order):
             checks[key] = clock.not_checked()
             continue
@@ -321,7 +332,7 @@ def _hessian_column(request, base, result: HessianResult, names: list, b: str, c
     if not _movable(x0) or x0.size == 0 or is_intermediate(request, base, b):
         return {}  # an intermediate statement cannot be moved without cutting the others' paths
     eps, h = _step_size(x0, request)
-    directions, what = _directions(x0, np.random.default_rng(0))
+    directions, what = difference_directions(x0, np.random.default_rng(0))
     if not clock.affords(2 * TAPE_RUNS * len(directions)):
         return {a: clock.not_checked() for a in names if result.blocks[a][b] is not None}
     held = _held(request, base)
@@ -329,7 +340,7 @@ def _hessian_column(request, base, result: HessianResult, names: list, b: str, c
     along: dict = {a: [] for a in names}
     noise: dict = {a: 0.0 for a in names}
     try:
-        for plus, minus, step in _moves(x0, h, directions):
+        for plus, minus, step in central_moves(x0, h, directions):
             g_plus = gradients_at(request, {**held, b: plus}, base.recorded)
             g_minus = gradients_at(request, {**held, b: minus}, base.recorded)
             for a in names:

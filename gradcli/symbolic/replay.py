@@ -28,7 +28,7 @@ from gradcli.program.steps import TapeView
 from gradcli.program.tolerances import compare, tolerances
 from gradcli.record import replace
 
-from .finite import _directions, _moves
+from .finite import central_moves, difference_directions
 
 __all__ = ["check_view"]
 
@@ -66,9 +66,9 @@ def _check(entries: tuple, target, source, got: np.ndarray, rng) -> Check:
         return Check("finite-difference", None, np.zeros(0), 0.0 if same else float("inf"), same)
     eps = float(np.finfo(x0.dtype).eps)
     h = eps ** (1 / 3) * max(1.0, float(np.max(np.abs(x0[np.isfinite(x0)]), initial=0.0)))
-    directions, what = _directions(x0, rng)
+    directions, what = difference_directions(x0, rng)
     estimates, along, noise = [], [], 0.0
-    for plus, minus, step in _moves(x0, h, directions):
+    for plus, minus, step in central_moves(x0, h, directions):
         f_plus = _replayed(entries, target, record_key(source), plus)
         f_minus = _replayed(entries, target, record_key(source), minus)
         estimates.append((float(np.sum(f_plus)) - float(np.sum(f_minus))) / (2 * h))

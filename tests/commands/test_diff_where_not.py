@@ -137,3 +137,11 @@ def test_a_jump_is_said_and_a_smooth_program_says_nothing():
     assert "the function jumps: from the left 0, from the right 1" in result.stdout
     for expression in ("x**2", "sin(x)*y", "elu(x)"):  # elu's first derivative exists at 0
         assert gradcli("diff", expression, "--plain").stderr == ""
+
+
+def test_a_one_sided_derivative_is_written_as_the_answer_is():
+    # a sympy Float in the note once printed as 0.300000000000000 beside the answer's 0.3
+    done = gradcli("diff", "leaky_relu(x, 0.3)")
+    assert done.exit_code == 0, done.output
+    assert "from the left is 0.3, from the right 1" in done.output
+    assert "0.30000" not in done.output
